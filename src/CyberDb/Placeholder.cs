@@ -1,0 +1,5 @@
+namespace CyberDb;
+
+internal static class Placeholder
+{
+}
