@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+
+namespace CyberDb;
+
+/// <summary>
+/// Every log message of the library, source-generated. Event ids: 1xx server life cycle,
+/// 2xx connections, 3xx storage. Messages never carry passwords, keys or stored values.
+/// </summary>
+internal static partial class LogMessages
+{
+    [LoggerMessage(100, LogLevel.Information, "CyberDb listening on {EndPoint} (transports: {Transports}; {Tables} tables)")]
+    public static partial void ServerStarted(ILogger logger, string endPoint, string transports, int tables);
+
+    [LoggerMessage(101, LogLevel.Information, "CyberDb stopped")]
+    public static partial void ServerStopped(ILogger logger);
+
+    [LoggerMessage(102, LogLevel.Information, "Stop requested ({Reason}); saving and shutting down")]
+    public static partial void StopRequested(ILogger logger, string reason);
+
+    [LoggerMessage(200, LogLevel.Debug, "Client {EndPoint} authenticated")]
+    public static partial void ClientConnected(ILogger logger, string endPoint);
+
+    [LoggerMessage(201, LogLevel.Warning, "Client {EndPoint} failed authentication")]
+    public static partial void AuthenticationFailed(ILogger logger, string endPoint);
+
+    [LoggerMessage(202, LogLevel.Warning, "Refused {EndPoint}: {Reason}")]
+    public static partial void ConnectionRefused(ILogger logger, string endPoint, string reason);
+
+    [LoggerMessage(203, LogLevel.Error, "Accept loop failed")]
+    public static partial void AcceptFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(300, LogLevel.Information, "Saved {Tables} tables to {Path} in {Milliseconds} ms")]
+    public static partial void Saved(ILogger logger, int tables, string path, long milliseconds);
+
+    [LoggerMessage(301, LogLevel.Error, "Backup to {Path} failed")]
+    public static partial void BackupFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(302, LogLevel.Information, "Loaded {Tables} tables from {Path}")]
+    public static partial void Loaded(ILogger logger, int tables, string path);
+}
