@@ -1,0 +1,139 @@
+using System.Runtime.CompilerServices;
+using CyberDb.Protocol;
+using MessagePack;
+
+namespace CyberDb.Client;
+
+/// <summary>
+/// One pooled connection to the server (a TCP socket, or a shared-memory ring pair). A proxy uses
+/// it from one thread at a time: <see cref="BeginRequest"/>, write the arguments, <see cref="Execute"/>.
+/// The request and response buffers are reused, so a call allocates nothing of its own.
+/// Any transport failure marks the connection <see cref="IsBroken"/>; the pool then discards it.
+/// </summary>
+internal abstract class ClientConnection : IDisposable
+{
+    private OpCode _op;
+    private uint _nextRequestId;
+
+    protected ClientConnection(CyberDbClientOptions options)
+    {
+        Options = options;
+    }
+
+    protected CyberDbClientOptions Options { get; }
+
+    protected FrameBuffer Request { get; } = new();
+
+    protected FrameBuffer Response { get; } = new();
+
+    public abstract CyberTransport Transport { get; }
+
+    /// <summary>True after a transport failure: the connection must not be used again.</summary>
+    public bool IsBroken { get; protected set; }
+
+    /// <summary>When the connection was last handed back to the pool (<see cref="TimeProvider"/> timestamp).</summary>
+    public long LastUsedTimestamp { get; set; }
+
+    /// <summary>Starts a request for <paramref name="op"/> on <paramref name="table"/> (null for session operations).</summary>
+    public MessagePackWriter BeginRequest(OpCode op, string? table)
+    {
+        if (IsBroken)
+        {
+            ThrowBroken();
+        }
+
+        _op = op;
+        Request.BeginFrame();
+        var writer = new MessagePackWriter(Request);
+        if (table is not null)
+        {
+            writer.Write(table);
+        }
+
+        return writer;
+    }
+
+    /// <summary>
+    /// Sends the request begun by <see cref="BeginRequest"/> (its writer flushed) and returns the
+    /// response payload, valid until the next request. Error statuses become their exceptions.
+    /// </summary>
+    public ReadOnlyMemory<byte> Execute()
+    {
+        var id = ++_nextRequestId;
+        Request.EndFrame((byte)_op, id);
+        Exchange();
+
+        var header = Response.Array.AsSpan(0, FrameHeader.Size);
+        var status = (ResponseStatus)header[FrameHeader.CodeOffset];
+        var responseId = FrameHeader.ReadRequestId(header);
+        if (responseId != id)
+        {
+            ThrowUnexpected(status, responseId, id);
+        }
+
+        if (status != ResponseStatus.Ok)
+        {
+            ThrowError(status);
+        }
+
+        return Response.Payload;
+    }
+
+    /// <summary>
+    /// Sends <see cref="Request"/>'s frame and fills <see cref="Response"/> with the whole response
+    /// frame (header at offset 0). Throws <see cref="CyberDbConnectionException"/> (and sets
+    /// <see cref="IsBroken"/>) when the transport fails or <c>OperationTimeout</c> passes.
+    /// </summary>
+    protected abstract void Exchange();
+
+    /// <summary>Whether an idle pooled connection is still usable (the server did not close it meanwhile).</summary>
+    public abstract bool IsAliveForReuse();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowError(ResponseStatus status)
+    {
+        var message = ReadMessage();
+        if (status is ResponseStatus.BadRequest or ResponseStatus.Refused)
+        {
+            IsBroken = true; // the server closes the connection after these
+        }
+
+        throw ResponseErrors.Create(status, message);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowUnexpected(ResponseStatus status, uint responseId, uint expected)
+    {
+        IsBroken = true;
+        if (responseId == 0 && status == ResponseStatus.Refused)
+        {
+            // The server said goodbye (idle timeout, shutdown) before it saw our request.
+            throw ResponseErrors.Create(status, ReadMessage());
+        }
+
+        throw new CyberDbConnectionException(CyberDbConnectionFailure.ProtocolViolation, $"the server answered request {responseId} while request {expected} was pending");
+    }
+
+    private string ReadMessage()
+    {
+        try
+        {
+            var reader = new MessagePackReader(Response.Payload);
+            return reader.ReadString() ?? string.Empty;
+        }
+        catch (MessagePackSerializationException)
+        {
+            return "(the server's message could not be read)";
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowBroken() =>
+        throw new CyberDbConnectionException(CyberDbConnectionFailure.ServerClosed, "this connection failed earlier and cannot be used; the proxy will take a fresh one on its next call");
+
+    public virtual void Dispose()
+    {
+        Request.Dispose();
+        Response.Dispose();
+    }
+}

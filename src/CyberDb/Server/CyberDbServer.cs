@@ -1,0 +1,148 @@
+using System.Runtime.InteropServices;
+using CyberDb.Engine;
+using CyberDb.Server;
+using CyberDb.Transport.Tcp;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CyberDb;
+
+/// <summary>
+/// The owner process's database: named tables in memory, served to clients over TCP (and shared
+/// memory on the same host), saved to <c>.cdb</c> snapshots. <see cref="Start"/> runs it in the
+/// background; <see cref="Run"/> in the foreground until Ctrl+C or SIGTERM, then saves.
+/// </summary>
+public sealed partial class CyberDbServer : IDisposable, IAsyncDisposable
+{
+    private readonly Database _database = new();
+    private readonly ILoggerFactory _loggerFactory;
+    private ILoggerFactory? _printLogFactory;
+    private readonly TimeProvider _timeProvider;
+
+    /// <summary>Guards the life cycle fields below (start, stop, backup settings); never held across I/O.</summary>
+    private readonly Lock _gate = new();
+    private Executor? _executor;
+    private TcpListenerHost? _tcp;
+    private ServerContext? _context;
+    private bool _stopped;
+
+    public CyberDbServer()
+        : this(loggerFactory: null)
+    {
+    }
+
+    /// <summary>A server that logs through <paramref name="loggerFactory"/> and reads time from <paramref name="timeProvider"/>.</summary>
+    public CyberDbServer(ILoggerFactory? loggerFactory, TimeProvider? timeProvider = null)
+    {
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        Logger = _loggerFactory.CreateLogger("CyberDb.Server");
+    }
+
+    private ILogger Logger { get; set; }
+
+    /// <summary>The bound TCP port (resolves <c>Port = 0</c>); 0 before <see cref="Start"/>.</summary>
+    public int Port => _tcp?.Port ?? 0;
+
+    /// <summary>True between <see cref="Start"/> and <see cref="Stop"/>.</summary>
+    public bool IsRunning => _tcp is not null && !_stopped;
+
+    /// <summary>Starts serving in the background; returns once clients can connect.</summary>
+    public void Start(CyberDbServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var validated = options.Validated();
+        lock (_gate)
+        {
+            if (_tcp is not null)
+            {
+                throw new InvalidOperationException("the server is already started; create another CyberDbServer to serve again");
+            }
+
+            if (validated.PrintLog && _loggerFactory is NullLoggerFactory)
+            {
+                _printLogFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss ").SetMinimumLevel(LogLevel.Information));
+                Logger = _printLogFactory.CreateLogger("CyberDb.Server");
+            }
+
+            var executor = new Executor(_database);
+            var context = new ServerContext(validated, executor, Logger, _timeProvider);
+            TcpListenerHost tcp;
+            try
+            {
+                tcp = new TcpListenerHost(context);
+            }
+            catch
+            {
+                executor.Dispose();
+                throw;
+            }
+
+            executor.Start();
+            tcp.Start();
+            _executor = executor;
+            _context = context;
+            _tcp = tcp;
+            StartBackupTimer();
+            LogMessages.ServerStarted(Logger, tcp.EndPoint, "tcp", _database.Count);
+        }
+    }
+
+    /// <summary>Serves in the foreground until Ctrl+C or SIGTERM, then saves the backup (if set) and stops.</summary>
+    public void Run(CyberDbServerOptions options) => RunAsync(options).GetAwaiter().GetResult();
+
+    /// <summary>Serves until <paramref name="cancellationToken"/> is cancelled, Ctrl+C or SIGTERM, then saves the backup (if set) and stops.</summary>
+    public async Task RunAsync(CyberDbServerOptions options, CancellationToken cancellationToken = default)
+    {
+        Start(options);
+        var stop = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult("SIGTERM"); });
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult("Ctrl+C"); });
+        using var onCancel = cancellationToken.Register(() => stop.TrySetResult("cancelled"));
+        var reason = await stop.Task.ConfigureAwait(false);
+        LogMessages.StopRequested(Logger, reason);
+        try
+        {
+            SaveFinalBackup();
+        }
+        finally
+        {
+            Stop();
+        }
+    }
+
+    /// <summary>Stops serving: closes every connection, stops the backup timer. <see cref="Dispose"/> does the same.</summary>
+    public void Stop()
+    {
+        TcpListenerHost? tcp;
+        Executor? executor;
+        lock (_gate)
+        {
+            if (_stopped || _tcp is null)
+            {
+                _stopped = true;
+                return;
+            }
+
+            _stopped = true;
+            tcp = _tcp;
+            executor = _executor;
+            StopBackupTimer();
+        }
+
+        tcp.Dispose();
+        executor?.Dispose();
+        LogMessages.ServerStopped(Logger);
+        _printLogFactory?.Dispose();
+    }
+
+    public void Dispose() => Stop();
+
+    public ValueTask DisposeAsync()
+    {
+        Stop();
+        return ValueTask.CompletedTask;
+    }
+
+    internal ServerContext? Context => _context;
+}

@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using CyberDb.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace CyberDb.Server;
+
+/// <summary>
+/// What every transport of one running server shares: the validated options, the executor, the
+/// authentication key (derived once at start), the connection count. Created by
+/// <see cref="CyberDbServer.Start"/>, immutable but for the counters.
+/// </summary>
+internal sealed class ServerContext
+{
+    private int _connections;
+
+    public ServerContext(CyberDbServerOptions options, Executor executor, ILogger logger, TimeProvider timeProvider)
+    {
+        Options = options;
+        Executor = executor;
+        Logger = logger;
+        TimeProvider = timeProvider;
+        Salt = RandomNumberGenerator.GetBytes(Handshake.SaltBytes);
+        Iterations = Handshake.DefaultIterations;
+        AuthKey = Handshake.DeriveKey(options.Password!, Salt, Iterations);
+    }
+
+    public CyberDbServerOptions Options { get; }
+
+    public Executor Executor { get; }
+
+    public ILogger Logger { get; }
+
+    public TimeProvider TimeProvider { get; }
+
+    public byte[] Salt { get; }
+
+    public int Iterations { get; }
+
+    public byte[] AuthKey { get; }
+
+    /// <summary>The largest frame a client may send.</summary>
+    public int MaxFrameBytes => ProtocolLimits.DefaultMaxFrameBytes;
+
+    public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>Counts a new connection; false (and nothing counted) when <c>MaxConnections</c> is reached.</summary>
+    public bool TryAddConnection()
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _connections);
+            if (current >= Options.MaxConnections)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _connections, current + 1, current) == current)
+            {
+                return true;
+            }
+        }
+    }
+
+    public void RemoveConnection() => Interlocked.Decrement(ref _connections);
+}
