@@ -1,5 +1,0 @@
-namespace CyberDb;
-
-internal static class Placeholder
-{
-}
