@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Threading.Tasks.Sources;
 using CyberDb.Engine;
 using CyberDb.Protocol;
 using CyberDb.Server;
@@ -10,12 +9,11 @@ using Microsoft.Extensions.Logging;
 namespace CyberDb.Transport.Tcp;
 
 /// <summary>
-/// The server's side of one TCP client: handshake, then a loop of read request → run it on the
-/// executor → write response. At most one request is in flight per connection, so one request
-/// buffer and one response buffer serve the whole connection. Awaiting the executor uses a
-/// reusable <see cref="IValueTaskSource"/> (this object): no allocation per request.
+/// The server's side of one TCP client: handshake, then a loop of read request → run it under the
+/// executor's engine lock → write response. At most one request is in flight per connection, so
+/// one request buffer and one response buffer serve the whole connection: no allocation per request.
 /// </summary>
-internal sealed class TcpServerConnection : IExecutorWork, IValueTaskSource<bool>, IDisposable
+internal sealed class TcpServerConnection : IExecutorWork, IDisposable
 {
     /// <summary>A client that has not finished the handshake within this time is dropped.</summary>
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
@@ -25,7 +23,6 @@ internal sealed class TcpServerConnection : IExecutorWork, IValueTaskSource<bool
     private readonly FrameBuffer _request = new();
     private readonly FrameBuffer _response = new();
     private readonly CancellationTokenSource _idle = new();
-    private ManualResetValueTaskSourceCore<bool> _executed = new() { RunContinuationsAsynchronously = true };
     private OpCode _op;
     private uint _requestId;
     private ResponseStatus _status;
@@ -193,9 +190,7 @@ internal sealed class TcpServerConnection : IExecutorWork, IValueTaskSource<bool
                 return; // client closed, or a frame too large (already answered)
             }
 
-            _executed.Reset();
-            _context.Executor.Post(this);
-            await new ValueTask<bool>(this, _executed.Version).ConfigureAwait(false);
+            _context.Executor.Execute(this);
 
             _response.EndFrame((byte)_status, _requestId);
             await _socket.SendAsync(_response.WrittenMemory, SocketFlags.None, stopping).ConfigureAwait(false);
@@ -271,19 +266,9 @@ internal sealed class TcpServerConnection : IExecutorWork, IValueTaskSource<bool
         }
     }
 
-    /// <summary>Runs the pending request on the executor thread (see <see cref="IExecutorWork"/>).</summary>
-    public void Execute(OperationDispatcher dispatcher, Database database)
-    {
+    /// <summary>Runs the pending request under the engine lock (see <see cref="Executor.Execute"/>).</summary>
+    public void Execute(OperationDispatcher dispatcher, Database database) =>
         _status = dispatcher.Execute(_op, _request.Payload.Span, _response);
-        _executed.SetResult(true);
-    }
-
-    bool IValueTaskSource<bool>.GetResult(short token) => _executed.GetResult(token);
-
-    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _executed.GetStatus(token);
-
-    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _executed.OnCompleted(continuation, state, token, flags);
 
     /// <summary>Closes the socket under a running loop; the loop then ends and disposes the rest.</summary>
     public void Abort()
