@@ -64,6 +64,7 @@ internal sealed partial class OperationDispatcher
     private ResponseStatus Dispatch(OpCode op, ref SpanReader reader, ref MessagePackWriter writer) => op switch
     {
         OpCode.Ping => Ping(ref writer),
+        OpCode.Info => Info(ref writer),
         OpCode.CreateDict => CreateDict(ref reader, ref writer),
         OpCode.CreateList => CreateList(ref reader, ref writer),
         OpCode.GetTableKind => GetTableKind(ref reader, ref writer),

@@ -15,6 +15,8 @@ internal enum OpCode : byte
     Ping = 3,
     /// <summary>Server to client, unsolicited: the connection is being closed; payload = message.</summary>
     Goodbye = 4,
+    /// <summary>No arguments; answers a map of server statistics and tables (<c>cyberdb info</c>).</summary>
+    Info = 5,
 
     // --- catalog (payload: table name) -------------------------------------------------------
     CreateDict = 10, // name, items: map or nil

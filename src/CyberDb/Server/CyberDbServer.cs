@@ -78,6 +78,8 @@ public sealed partial class CyberDbServer : IDisposable, IAsyncDisposable
                 throw;
             }
 
+            _startedAt = _timeProvider.GetUtcNow();
+            executor.Dispatcher.StatsProvider = () => CollectStats(context, tcp);
             executor.Start();
             tcp.Start();
             _executor = executor;

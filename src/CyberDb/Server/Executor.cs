@@ -62,6 +62,9 @@ internal sealed class Executor : IDisposable
         }
     }
 
+    /// <summary>The dispatcher, for the server to give it a stats provider before <see cref="Start"/>.</summary>
+    public OperationDispatcher Dispatcher => _dispatcher;
+
     public void Start() => _thread.Start();
 
     public void Post(IExecutorWork work)
