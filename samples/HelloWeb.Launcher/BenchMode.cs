@@ -1,0 +1,72 @@
+using System.Globalization;
+
+namespace HelloWeb.Launcher;
+
+/// <summary>
+/// The seed web app under load on each back end in one run: N workers of the same HelloWeb
+/// reading "Hello CyberDB!" from CyberDb (through the request's proxy), from Redis (through
+/// StackExchange.Redis, our own redis-server), and from an in-process dictionary (the ceiling).
+/// wrk drives each for the same time after a warm-up; ratios compare back ends of this run only.
+/// </summary>
+internal static class BenchMode
+{
+    private static readonly IReadOnlyDictionary<string, string> NoEnvironment = new Dictionary<string, string>();
+
+    public static async Task<int> RunAsync(LauncherOptions options, CancellationToken cancellationToken)
+    {
+        Console.WriteLine($"bench: {options.Workers} HelloWeb workers per back end on {Environment.ProcessorCount} cores; " +
+            $"per back end: {options.WarmupSeconds} s warm-up, then {Wrk.CommandLine(options.Threads, options.Connections, options.DurationSeconds, $"http://{options.Host}:PORT/")}");
+
+        using var database = options.Backends.Contains("cyberdb")
+            ? CentreDatabase.Start(options.Host, options.DbPort, options.Password, options.DataPath)
+            : null;
+        using var redis = options.Backends.Contains("redis") ? await RedisServerProcess.StartAsync(cancellationToken) : null;
+
+        var results = new List<(string Backend, WrkResult Result)>();
+        foreach (var backend in options.Backends)
+        {
+            var (arguments, environment) = backend switch
+            {
+                "cyberdb" => (CyberDbWiring.Arguments(database!), CyberDbWiring.Environment(database!)),
+                "redis" => (["--Redis", redis!.Configuration], NoEnvironment),
+                _ => ((IReadOnlyList<string>)[], NoEnvironment),
+            };
+            var port = FreePort.Pick(options.Host);
+            using var workers = await WorkerPool.StartAsync(options, port, backend, arguments, environment, cancellationToken);
+            using (var http = HelloProbe.CreateClient())
+            {
+                await HelloProbe.WaitUntilAnsweringAsync(http, workers.Url, options.StartupTimeout, cancellationToken);
+            }
+
+            if (options.WarmupSeconds > 0)
+            {
+                await Wrk.RunAsync(options.Threads, options.Connections, options.WarmupSeconds, workers.Url, cancellationToken);
+            }
+
+            var result = await Wrk.RunAsync(options.Threads, options.Connections, options.DurationSeconds, workers.Url, cancellationToken);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{backend,-8} {result.RequestsPerSecond,10:F0} req/s   avg latency {result.AverageLatencyMilliseconds,6:F2} ms   {result.Requests} requests, {result.Errors} errors"));
+            results.Add((backend, result));
+        }
+
+        PrintTable(results);
+        return results.All(r => r.Result.Errors == 0) ? 0 : 1;
+    }
+
+    private static void PrintTable(List<(string Backend, WrkResult Result)> results)
+    {
+        double? Rate(string backend) => results.Where(r => r.Backend == backend).Select(r => (double?)r.Result.RequestsPerSecond).FirstOrDefault();
+        var redis = Rate("redis");
+        var memory = Rate("memory");
+        Console.WriteLine();
+        Console.WriteLine("| back end | requests/s | avg latency (ms) | vs Redis | vs in-process |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        foreach (var (backend, result) in results)
+        {
+            var vsRedis = redis is > 0 ? (result.RequestsPerSecond / redis.Value).ToString("F2", CultureInfo.InvariantCulture) + "x" : "-";
+            var vsMemory = memory is > 0 ? (result.RequestsPerSecond / memory.Value).ToString("P0", CultureInfo.InvariantCulture) : "-";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {backend} | {result.RequestsPerSecond:F0} | {result.AverageLatencyMilliseconds:F2} | {vsRedis} | {vsMemory} |"));
+        }
+    }
+}
