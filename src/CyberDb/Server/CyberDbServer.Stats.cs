@@ -26,6 +26,13 @@ public sealed partial class CyberDbServer
         Interlocked.Exchange(ref _lastSaveTicks, _timeProvider.GetUtcNow().UtcTicks);
     }
 
+    /// <summary>Tables held now; for start-up messages (read it before <see cref="Start"/> or from the executor).</summary>
+    internal int TableCount => _database.Count;
+
+    /// <summary>The same statistics as the Info operation (without the tables); null when not running.</summary>
+    internal ServerStats? CurrentStats() =>
+        _context is { } context && _tcp is { } tcp && !_stopped ? CollectStats(context, tcp) : null;
+
     /// <summary>Runs inside the Info operation (with the tables held): cheap reads only.</summary>
     private ServerStats CollectStats(ServerContext context, TcpListenerHost tcp)
     {

@@ -1,0 +1,3 @@
+using CyberDb.Cli;
+
+return await CliApplication.RunAsync(args).ConfigureAwait(false);
