@@ -86,7 +86,7 @@ switch ($Target) {
     'test' { Invoke-Test }
     'demo' { Invoke-Project 'samples/HelloWeb.Launcher' (@('demo') + $Rest) }
     'serve' { Invoke-Project 'src/CyberDb.Cli' (@('serve', '--load', 'data.cdb', '--backup', 'data.cdb', '--cycle', '300', '--password', '123456') + $Rest) }
-    'bench' { Invoke-Project 'src/CyberDb.Bench' $Rest }
+    'bench' { if ($IsLinux) { & bash (Join-Path $root 'scripts/install-peers.sh') }; Invoke-Project 'src/CyberDb.Bench' $Rest }
     'pack' { Invoke-Checked 'dotnet pack' { dotnet pack (Join-Path $root 'CyberDb.sln') -c $Configuration -o (Join-Path $root 'artifacts/packages') } }
     default { Get-Help $PSCommandPath -Detailed }
 }
