@@ -46,6 +46,11 @@ internal static class BenchMode
             var result = await Wrk.RunAsync(options.Threads, options.Connections, options.DurationSeconds, workers.Url, cancellationToken);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{backend,-8} {result.RequestsPerSecond,10:F0} req/s   avg latency {result.AverageLatencyMilliseconds,6:F2} ms   {result.Requests} requests, {result.Errors} errors"));
+            if (result.Errors > 0)
+            {
+                Console.WriteLine(result.Output);
+            }
+
             results.Add((backend, result));
         }
 

@@ -24,7 +24,7 @@ internal sealed class LauncherOptions
           --requests N       demo: requests to send (default 20)
           --backends LIST    bench: comma-separated, of cyberdb, redis, memory (default all three)
           --duration S       bench: seconds per wrk run (default 10)
-          --warmup S         bench: seconds of wrk warm-up before each run (default 3)
+          --warmup S         bench: seconds of wrk warm-up before each run (default 5)
           --threads N        bench: wrk threads (default 2)
           --connections N    bench: wrk connections (default 32)
           --startup-timeout S  deadline for the workers to answer (default 30)
@@ -51,7 +51,7 @@ internal sealed class LauncherOptions
 
     public int DurationSeconds { get; init; } = 10;
 
-    public int WarmupSeconds { get; init; } = 3;
+    public int WarmupSeconds { get; init; } = 5;
 
     public int Threads { get; init; } = 2;
 
@@ -93,7 +93,7 @@ internal sealed class LauncherOptions
             Requests = Int(values, "requests", 20, min: 1),
             Backends = Take(values, "backends")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? ["cyberdb", "redis", "memory"],
             DurationSeconds = Int(values, "duration", 10, min: 1),
-            WarmupSeconds = Int(values, "warmup", 3, min: 0),
+            WarmupSeconds = Int(values, "warmup", 5, min: 0),
             Threads = Int(values, "threads", 2, min: 1),
             Connections = Int(values, "connections", 32, min: 1),
             StartupTimeout = TimeSpan.FromSeconds(Int(values, "startup-timeout", 30, min: 1)),

@@ -37,8 +37,9 @@ switch (backend)
         builder.Services.AddHealthChecks().AddCyberDbHealthCheck();
         break;
     case Backend.Redis:
-        var redisConfiguration = settings["Redis"] ?? "127.0.0.1:6379";
-        builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisConfiguration));
+        // Connected before the worker reports ready, so the first requests under load do not race the connect.
+        var redis = await ConnectionMultiplexer.ConnectAsync(settings["Redis"] ?? "127.0.0.1:6379");
+        builder.Services.AddSingleton<IConnectionMultiplexer>(redis);
         break;
 }
 
