@@ -29,6 +29,18 @@ internal static partial class LogMessages
     [LoggerMessage(203, LogLevel.Error, "Accept loop failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(204, LogLevel.Warning, "Locked out {Address} for {Seconds} s after {Failures} failed authentications")]
+    public static partial void SourceLockedOut(ILogger logger, string address, int failures, double seconds);
+
+    [LoggerMessage(205, LogLevel.Warning, "Client {EndPoint} sent a frame that failed authentication (tampered, replayed or reordered); connection closed")]
+    public static partial void FrameForged(ILogger logger, string endPoint);
+
+    [LoggerMessage(206, LogLevel.Warning, "Client {EndPoint} announced a frame of {Length} bytes (limit {Max}); connection closed")]
+    public static partial void FrameRefused(ILogger logger, string endPoint, uint length, long max);
+
+    [LoggerMessage(207, LogLevel.Information, "Client {EndPoint} did not finish the handshake within {Seconds} s; dropped")]
+    public static partial void HandshakeTimedOut(ILogger logger, string endPoint, double seconds);
+
     [LoggerMessage(300, LogLevel.Information, "Saved {Tables} tables to {Path} in {Milliseconds} ms")]
     public static partial void Saved(ILogger logger, int tables, string path, long milliseconds);
 

@@ -27,6 +27,12 @@ public sealed class CyberDbClientOptions
     public TimeSpan OperationTimeout { get; set; } = DefaultOperationTimeout;
 
     /// <summary>
+    /// The local address TCP sockets bind to before connecting (null = the OS picks). Internal:
+    /// tests bind to 127.0.0.2 to play a remote host against the IP whitelist.
+    /// </summary>
+    internal string? LocalAddress { get; set; }
+
+    /// <summary>
     /// Parses "Host=127.0.0.1;Port=9980;Password=...;Encrypt=true;Transport=Auto;TimeOut=900;OperationTimeout=30".
     /// Keywords are case-insensitive; times are seconds or a TimeSpan ("00:15:00"); an unknown keyword is an error.
     /// </summary>

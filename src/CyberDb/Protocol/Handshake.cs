@@ -6,18 +6,26 @@ namespace CyberDb.Protocol;
 /// <summary>
 /// Challenge-response authentication in which the password never crosses the wire.
 /// <code>
-///  server → client  Hello   [version, flags, salt(16), iterations, serverNonce(32)]   (status Ok, id 0)
+///  server → client  Hello   [version, flags, salt(16), iterations, serverNonce(32), maxFrameBytes]
+///                           (status Ok, id 0; maxFrameBytes: the server's MaxFrameBytes)
 ///                   or a Refused frame ("TooManyConnections: ...", "NotWhitelisted: ...")
-///  client → server  Auth    [version, flags, clientNonce(32), clientProof(32)]
+///                   or AuthenticationFailed ("too many failed authentications ...": locked out)
+///  client → server  Auth    [version, flags, clientNonce(32), clientProof(32)]   (at most MaxAuthFrameBytes)
 ///  server → client  Ok      [serverProof(32), sharedMemoryOffer or nil]
 ///                   or AuthenticationFailed ("wrong password", "encryption mismatch: ...")
+///  ── with flags.Encrypt, every later frame, both ways, is sealed (Security.FrameCipher,
+///     keys from Security.SecureChannel) ──
 ///
 ///  key          = PBKDF2-SHA256(password, salt, iterations, 32 bytes)   derived once per side
 ///  clientProof  = HMAC-SHA256(key, "cyberdb/client" | serverNonce | clientNonce)
 ///  serverProof  = HMAC-SHA256(key, "cyberdb/server" | clientNonce | serverNonce)
 /// </code>
 /// Fresh nonces on both sides make every proof single-use; the server's proof tells the client it
-/// reached a server that knows the password. The salt is random per server start.
+/// reached a server that knows the password. The salt is random per server start. Each side
+/// enforces its own <c>Encrypt</c> setting (the client from the hello's flags, the server from the
+/// auth frame's), so flipping a flag on the way cannot downgrade a connection, only fail it.
+/// An eavesdropper who records a handshake can test password guesses offline against the proof,
+/// at the PBKDF2 cost per guess: a strong password is what protects a remote server.
 /// </summary>
 internal static class Handshake
 {
@@ -31,6 +39,12 @@ internal static class Handshake
 
     /// <summary>A peer announcing more iterations than this is refused (a hostile server could stall clients).</summary>
     public const int MaxIterations = 10_000_000;
+
+    /// <summary>
+    /// The largest frame a client may send before it has authenticated. The auth frame is about 90
+    /// bytes; an unauthenticated peer gets no more room than this, whatever MaxFrameBytes is.
+    /// </summary>
+    public const int MaxAuthFrameBytes = 1024;
 
     [Flags]
     public enum Flags

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using CyberDb.Engine;
+using CyberDb.Security;
 using CyberDb.Server;
 using CyberDb.Transport.Tcp;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,7 @@ public sealed partial class CyberDbServer : IDisposable, IAsyncDisposable
     private TcpListenerHost? _tcp;
     private ServerContext? _context;
     private bool _stopped;
+    private IpWhitelist _whitelist = IpWhitelist.Default;
 
     public CyberDbServer()
         : this(loggerFactory: null)
@@ -66,7 +68,7 @@ public sealed partial class CyberDbServer : IDisposable, IAsyncDisposable
             }
 
             var executor = new Executor(_database);
-            var context = new ServerContext(validated, executor, Logger, _timeProvider);
+            var context = new ServerContext(validated, executor, Logger, _timeProvider) { Whitelist = _whitelist };
             TcpListenerHost tcp;
             try
             {
@@ -87,6 +89,22 @@ public sealed partial class CyberDbServer : IDisposable, IAsyncDisposable
             _tcp = tcp;
             StartBackupTimer();
             LogMessages.ServerStarted(Logger, tcp.EndPoint, "tcp", _database.Count);
+        }
+    }
+
+    /// <summary>
+    /// The addresses (IPv4, IPv6) and CIDR blocks ("10.0.0.0/8", "2001:db8::/32") allowed to
+    /// connect when <c>Encrypt</c> is on; others are refused at accept, before any byte is read.
+    /// Default ["127.0.0.1"]. May be called before or after <see cref="Start"/>; it applies to
+    /// connections accepted afterwards. A bad entry throws <see cref="ArgumentException"/> naming it.
+    /// </summary>
+    public void SetIpWhitelist(IEnumerable<string> entries)
+    {
+        var whitelist = IpWhitelist.Parse(entries);
+        lock (_gate)
+        {
+            _whitelist = whitelist;
+            _context?.Whitelist = whitelist;
         }
     }
 

@@ -1,3 +1,6 @@
+using CyberDb.Protocol;
+using CyberDb.Security;
+
 namespace CyberDb;
 
 /// <summary>
@@ -12,6 +15,18 @@ public sealed class CyberDbServerOptions
 
     /// <summary>The seed's default <c>max_con</c> is 500.</summary>
     public const int DefaultMaxConnections = 500;
+
+    /// <summary>
+    /// 128 MiB: room for a 64 MiB value with a wide margin, small enough that a lying length field
+    /// cannot make the server allocate gigabytes.
+    /// </summary>
+    public const int DefaultMaxFrameBytes = ProtocolLimits.DefaultMaxFrameBytes;
+
+    /// <summary>Smallest allowed <see cref="MaxFrameBytes"/>: the handshake and short requests must fit.</summary>
+    internal const int MinMaxFrameBytes = 1024;
+
+    /// <summary>Largest allowed <see cref="MaxFrameBytes"/> (1 GiB).</summary>
+    internal const int MaxMaxFrameBytes = 1024 * 1024 * 1024;
 
     /// <summary>TCP bind address ("0.0.0.0" for remote clients).</summary>
     public string Host { get; set; } = "127.0.0.1";
@@ -36,6 +51,16 @@ public sealed class CyberDbServerOptions
 
     /// <summary>Publish the same-host shared-memory transport.</summary>
     public bool SharedMemory { get; set; } = true;
+
+    /// <summary>
+    /// The largest request a client may send, frame header included. A bigger frame is refused from
+    /// its length field, before anything is allocated, and the connection is closed; clients learn
+    /// the limit in the handshake and refuse such a request before sending it.
+    /// </summary>
+    public int MaxFrameBytes { get; set; } = DefaultMaxFrameBytes;
+
+    /// <summary>Limits against hostile peers (handshake deadline, authentication throttling); internal so tests can shorten them.</summary>
+    internal HardeningOptions Hardening { get; set; } = HardeningOptions.Default;
 
     internal CyberDbServerOptions Validated()
     {
@@ -64,6 +89,13 @@ public sealed class CyberDbServerOptions
             throw new ArgumentOutOfRangeException(nameof(Timeout), Timeout, "CyberDbServerOptions.Timeout must not be negative (Zero = none)");
         }
 
+        if (MaxFrameBytes is < MinMaxFrameBytes or > MaxMaxFrameBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxFrameBytes), MaxFrameBytes, $"CyberDbServerOptions.MaxFrameBytes must be {MinMaxFrameBytes}..{MaxMaxFrameBytes}");
+        }
+
+        ArgumentNullException.ThrowIfNull(Hardening);
+        Hardening.Validate();
         return (CyberDbServerOptions)MemberwiseClone();
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using CyberDb.Protocol;
+using CyberDb.Security;
 using Microsoft.Extensions.Logging;
 
 namespace CyberDb.Server;
@@ -7,11 +8,15 @@ namespace CyberDb.Server;
 /// <summary>
 /// What every transport of one running server shares: the validated options, the executor, the
 /// authentication key (derived once at start), the connection count. Created by
-/// <see cref="CyberDbServer.Start"/>, immutable but for the counters.
+/// <see cref="CyberDbServer.Start"/>, immutable but for the counters, the throttle's records and
+/// the whitelist (which <see cref="CyberDbServer.SetIpWhitelist"/> may swap while running).
 /// </summary>
 internal sealed class ServerContext
 {
     private int _connections;
+
+    /// <summary>Written by <see cref="CyberDbServer.SetIpWhitelist"/>, read by the accept loop; a whole immutable list is swapped.</summary>
+    private volatile IpWhitelist _whitelist = IpWhitelist.Default;
 
     public ServerContext(CyberDbServerOptions options, Executor executor, ILogger logger, TimeProvider timeProvider)
     {
@@ -22,6 +27,7 @@ internal sealed class ServerContext
         Salt = RandomNumberGenerator.GetBytes(Handshake.SaltBytes);
         Iterations = Handshake.DefaultIterations;
         AuthKey = Handshake.DeriveKey(options.Password!, Salt, Iterations);
+        Throttle = new AuthThrottle(options.Hardening, timeProvider);
     }
 
     public CyberDbServerOptions Options { get; }
@@ -38,8 +44,21 @@ internal sealed class ServerContext
 
     public byte[] AuthKey { get; }
 
-    /// <summary>The largest frame a client may send.</summary>
-    public int MaxFrameBytes => ProtocolLimits.DefaultMaxFrameBytes;
+    /// <summary>The largest frame a client may send, header included (<see cref="CyberDbServerOptions.MaxFrameBytes"/>).</summary>
+    public int MaxFrameBytes => Options.MaxFrameBytes;
+
+    /// <summary>Limits against hostile peers: handshake deadline, authentication throttling.</summary>
+    public HardeningOptions Hardening => Options.Hardening;
+
+    /// <summary>Failed authentications per source address.</summary>
+    public AuthThrottle Throttle { get; }
+
+    /// <summary>Who may connect when <c>Encrypt</c> is on; checked at accept, before any byte is read.</summary>
+    public IpWhitelist Whitelist
+    {
+        get => _whitelist;
+        set => _whitelist = value;
+    }
 
     public int Connections => Volatile.Read(ref _connections);
 

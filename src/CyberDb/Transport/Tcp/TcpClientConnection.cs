@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using CyberDb.Client;
 using CyberDb.Protocol;
+using CyberDb.Security;
 using MessagePack;
 
 namespace CyberDb.Transport.Tcp;
@@ -12,11 +14,19 @@ namespace CyberDb.Transport.Tcp;
 /// The client's side of one TCP connection: synchronous, blocking socket calls bounded by
 /// <c>OperationTimeout</c> (a proxy serves one thread, so blocking is the cheapest wait there is).
 /// A killed server closes the socket at once, so waiting calls fail immediately, not at the timeout.
+/// With <c>Encrypt</c>, every frame after the handshake is sealed both ways (<see cref="FrameCipher"/>);
+/// a response that fails authentication breaks the connection.
 /// </summary>
 internal sealed class TcpClientConnection : ClientConnection
 {
     private readonly Socket _socket;
     private readonly string _endPoint;
+
+    /// <summary>Set when an encrypted handshake succeeds; owned by the thread using the connection.</summary>
+    private SecureChannel? _channel;
+
+    /// <summary>The server's MaxFrameBytes from its hello: a bigger request is refused before it is sent.</summary>
+    private int _serverMaxFrameBytes = ProtocolLimits.DefaultMaxFrameBytes;
 
     private TcpClientConnection(Socket socket, CyberDbClientOptions options)
         : base(options)
@@ -60,6 +70,11 @@ internal sealed class TcpClientConnection : ClientConnection
             }
 
             socket = new Socket(addresses[0].AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            if (options.LocalAddress is { } local)
+            {
+                socket.Bind(new IPEndPoint(IPAddress.Parse(local), 0));
+            }
+
             socket.ConnectAsync(new IPEndPoint(addresses[0], options.Port), cts.Token).AsTask().GetAwaiter().GetResult();
             var milliseconds = (int)Math.Min(int.MaxValue, timeout.TotalMilliseconds);
             socket.ReceiveTimeout = milliseconds;
@@ -88,7 +103,8 @@ internal sealed class TcpClientConnection : ClientConnection
         }
 
         var hello = new MessagePackReader(Response.Payload);
-        if (hello.ReadArrayHeader() < 5)
+        var helloItems = hello.ReadArrayHeader();
+        if (helloItems < 5)
         {
             throw Violation("the server's hello is malformed");
         }
@@ -98,12 +114,14 @@ internal sealed class TcpClientConnection : ClientConnection
         var salt = hello.ReadBytes()?.ToArray() ?? throw Violation("the server's hello has no salt");
         var iterations = hello.ReadInt32();
         var serverNonce = hello.ReadBytes()?.ToArray() ?? throw Violation("the server's hello has no nonce");
+        _serverMaxFrameBytes = helloItems >= 6 ? hello.ReadInt32() : ProtocolLimits.DefaultMaxFrameBytes;
         if (version != ProtocolLimits.ProtocolVersion)
         {
             throw Violation($"the server speaks protocol version {version}, this client {ProtocolLimits.ProtocolVersion}");
         }
 
-        if (iterations is < 1 or > Handshake.MaxIterations || salt.Length != Handshake.SaltBytes || serverNonce.Length != Handshake.NonceBytes)
+        if (iterations is < 1 or > Handshake.MaxIterations || salt.Length != Handshake.SaltBytes || serverNonce.Length != Handshake.NonceBytes
+            || _serverMaxFrameBytes < Handshake.MaxAuthFrameBytes)
         {
             throw Violation("the server's hello has out-of-range parameters");
         }
@@ -140,13 +158,32 @@ internal sealed class TcpClientConnection : ClientConnection
         {
             throw new CyberDbAuthenticationException("the server could not prove that it knows the password");
         }
+
+        if (Options.Encrypt)
+        {
+            // The server's reply was the last clear frame: from here on both sides seal.
+            _channel = SecureChannel.ForClient(key, serverNonce, clientNonce);
+        }
     }
 
     protected override void Exchange()
     {
+        if (Request.Length > _serverMaxFrameBytes)
+        {
+            ThrowTooLarge();
+        }
+
         try
         {
-            var frame = Request.WrittenSpan;
+            ReadOnlySpan<byte> frame = Request.WrittenSpan;
+            if (_channel is not null)
+            {
+                Request.GetSpan(FrameCipher.TagBytes); // room for the tag after the frame
+                var wire = Request.Array.AsSpan(0, Request.Length + FrameCipher.TagBytes);
+                _channel.Sealer.Seal(wire);
+                frame = wire;
+            }
+
             while (!frame.IsEmpty)
             {
                 frame = frame[_socket.Send(frame)..];
@@ -169,21 +206,41 @@ internal sealed class TcpClientConnection : ClientConnection
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowTooLarge() =>
+        throw new ArgumentException(
+            $"the request is {Request.Length} bytes, over the server's MaxFrameBytes ({_serverMaxFrameBytes}); nothing was sent. Store smaller values, or raise the server's MaxFrameBytes.");
+
+    /// <summary>Reads one whole frame into <see cref="ClientConnection.Response"/> (opened, when sealed).</summary>
     private void ReceiveFrame()
     {
         var header = Response.PrepareReceive(FrameHeader.Size);
         ReceiveExactly(header);
         var length = FrameHeader.ReadLength(header);
-        if (length < FrameHeader.HeaderAfterLength || length > ProtocolLimits.DefaultMaxFrameBytes)
+        var tagBytes = _channel is null ? 0 : FrameCipher.TagBytes;
+        if (length < FrameHeader.HeaderAfterLength + tagBytes || length > ProtocolLimits.DefaultMaxFrameBytes + tagBytes)
         {
-            IsBroken = true;
             throw Violation($"the server sent a frame length of {length}");
         }
 
-        var total = (int)length + FrameHeader.LengthFieldSize;
-        Response.EnsureCapacity(total);
-        Response.Advance(total - FrameHeader.Size);
-        ReceiveExactly(Response.Array.AsSpan(FrameHeader.Size, total - FrameHeader.Size));
+        // Memory follows the bytes that arrive, not the length a (hostile) server announces.
+        var frame = new IncomingFrame(Response, (int)length + FrameHeader.LengthFieldSize, tagBytes);
+        while (!frame.IsComplete)
+        {
+            var window = frame.NextWindow().Span;
+            var read = _socket.Receive(window);
+            if (read == 0)
+            {
+                throw Closed();
+            }
+
+            frame.Received(read);
+        }
+
+        if (_channel is not null && !_channel.Opener.TryOpen(frame.Wire))
+        {
+            throw Violation("a frame from the server failed authentication (tampered, replayed or reordered on the way); the connection is closed");
+        }
     }
 
     private void ReceiveExactly(Span<byte> destination)
@@ -193,8 +250,7 @@ internal sealed class TcpClientConnection : ClientConnection
             var read = _socket.Receive(destination);
             if (read == 0)
             {
-                IsBroken = true;
-                throw new CyberDbConnectionException(CyberDbConnectionFailure.ServerClosed, $"the server at {_endPoint} closed the connection (stopped or crashed)");
+                throw Closed();
             }
 
             destination = destination[read..];
@@ -212,6 +268,12 @@ internal sealed class TcpClientConnection : ClientConnection
         {
             return false;
         }
+    }
+
+    private CyberDbConnectionException Closed()
+    {
+        IsBroken = true;
+        return new CyberDbConnectionException(CyberDbConnectionFailure.ServerClosed, $"the server at {_endPoint} closed the connection (stopped or crashed)");
     }
 
     private CyberDbConnectionException Violation(string message)
@@ -236,6 +298,7 @@ internal sealed class TcpClientConnection : ClientConnection
     public override void Dispose()
     {
         _socket.Dispose();
+        _channel?.Dispose();
         base.Dispose();
     }
 }

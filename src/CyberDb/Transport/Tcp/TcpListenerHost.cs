@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using CyberDb.Protocol;
 using CyberDb.Server;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +9,8 @@ namespace CyberDb.Transport.Tcp;
 
 /// <summary>
 /// Accepts TCP clients and runs a <see cref="TcpServerConnection"/> for each. Refusals that do not
-/// need the client to speak first (too many connections) happen at accept.
+/// need the client to speak first (not whitelisted, locked out after failed authentications, too
+/// many connections) happen at accept, before any byte is read.
 /// </summary>
 internal sealed class TcpListenerHost : IDisposable
 {
@@ -84,10 +86,10 @@ internal sealed class TcpListenerHost : IDisposable
             }
 
             var connection = new TcpServerConnection(socket, _context);
-            if (!_context.TryAddConnection())
+            if (Refusal(connection) is { } refusal)
             {
-                LogMessages.ConnectionRefused(_context.Logger, connection.RemoteEndPoint, "too many connections");
-                _ = RefuseAsync(connection);
+                LogMessages.ConnectionRefused(_context.Logger, connection.RemoteEndPoint, refusal.Reason);
+                _ = connection.RefuseAsync(refusal.Status, refusal.Message);
                 continue;
             }
 
@@ -110,12 +112,36 @@ internal sealed class TcpListenerHost : IDisposable
         }
     }
 
-    private async Task RefuseAsync(TcpServerConnection connection)
+    /// <summary>
+    /// Decides at accept, before any byte is read, whether the client is served: the whitelist
+    /// (when <c>Encrypt</c> is on), the authentication lockout, then <c>MaxConnections</c> (which
+    /// counts the connection when it is served). Null = serve it.
+    /// </summary>
+    private (ResponseStatus Status, string Message, string Reason)? Refusal(TcpServerConnection connection)
     {
-        await connection.SendGoodbyeAsync(
-            CyberDbConnectionFailure.TooManyConnections,
-            $"the server has reached its MaxConnections ({_context.Options.MaxConnections})").ConfigureAwait(false);
-        connection.Dispose();
+        var address = connection.RemoteAddress;
+        if (_context.Options.Encrypt && !_context.Whitelist.Contains(address))
+        {
+            return (ResponseStatus.Refused,
+                Protocol.Refusal.Format(CyberDbConnectionFailure.NotWhitelisted, $"the client address {address} is not whitelisted on this server (see CyberDbServer.SetIpWhitelist)"),
+                "not whitelisted");
+        }
+
+        if (_context.Throttle.IsLockedOut(address, out var remaining))
+        {
+            return (ResponseStatus.AuthenticationFailed,
+                $"too many failed authentications from {address}; refused for another {Math.Ceiling(remaining.TotalSeconds):0} s",
+                "locked out after failed authentications");
+        }
+
+        if (!_context.TryAddConnection())
+        {
+            return (ResponseStatus.Refused,
+                Protocol.Refusal.Format(CyberDbConnectionFailure.TooManyConnections, $"the server has reached its MaxConnections ({_context.Options.MaxConnections})"),
+                "too many connections");
+        }
+
+        return null;
     }
 
     public void Dispose()

@@ -1,7 +1,9 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using CyberDb.Engine;
 using CyberDb.Protocol;
+using CyberDb.Security;
 using CyberDb.Server;
 using MessagePack;
 using Microsoft.Extensions.Logging;
@@ -12,17 +14,27 @@ namespace CyberDb.Transport.Tcp;
 /// The server's side of one TCP client: handshake, then a loop of read request → run it under the
 /// executor's engine lock → write response. At most one request is in flight per connection, so
 /// one request buffer and one response buffer serve the whole connection: no allocation per request.
+/// <para>
+/// Hostile peers: the handshake has a deadline (<see cref="HardeningOptions.HandshakeTimeout"/>)
+/// and a small frame limit (<see cref="Handshake.MaxAuthFrameBytes"/>); failed authentications
+/// count toward the source's lockout (<see cref="AuthThrottle"/>); every length field is checked
+/// before anything is allocated, and buffers grow only as bytes arrive (<see cref="IncomingFrame"/>).
+/// With <c>Encrypt</c>, every frame after the handshake is sealed (<see cref="FrameCipher"/>), and
+/// one that fails authentication closes the connection.
+/// </para>
+/// All fields are owned by the connection's own loop (<see cref="RunAsync"/>); the listener only
+/// calls <see cref="Abort"/>, which closes the socket under the loop.
 /// </summary>
 internal sealed class TcpServerConnection : IExecutorWork, IDisposable
 {
-    /// <summary>A client that has not finished the handshake within this time is dropped.</summary>
-    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
-
     private readonly Socket _socket;
     private readonly ServerContext _context;
     private readonly FrameBuffer _request = new();
     private readonly FrameBuffer _response = new();
     private readonly CancellationTokenSource _idle = new();
+
+    /// <summary>Set when an encrypted handshake succeeds; from then on every frame is sealed both ways.</summary>
+    private SecureChannel? _channel;
     private OpCode _op;
     private uint _requestId;
     private ResponseStatus _status;
@@ -32,9 +44,33 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
         _socket = socket;
         _context = context;
         _socket.NoDelay = true;
+        IPEndPoint? remote = null;
+        try
+        {
+            remote = socket.RemoteEndPoint as IPEndPoint;
+        }
+        catch (SocketException)
+        {
+            // reset before we looked: refused as an unknown address, then closed
+        }
+
+        RemoteAddress = remote is null ? IPAddress.None : IpWhitelist.Normalise(remote.Address);
+        RemoteEndPoint = remote is null ? "?" : new IPEndPoint(RemoteAddress, remote.Port).ToString();
     }
 
-    public string RemoteEndPoint => _socket.RemoteEndPoint?.ToString() ?? "?";
+    /// <summary>The client's address (IPv4-mapped IPv6 as IPv4), as the whitelist and the throttle see it.</summary>
+    public IPAddress RemoteAddress { get; }
+
+    public string RemoteEndPoint { get; }
+
+    private enum Received
+    {
+        Frame,
+        Closed,
+
+        /// <summary>The frame was refused (too long, failed authentication); the client has been told.</summary>
+        Rejected,
+    }
 
     /// <summary>Serves the connection until the client leaves, breaks the protocol, idles out, or the server stops.</summary>
     public async Task RunAsync(CancellationToken stopping)
@@ -60,26 +96,51 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
 
     private async Task<bool> HandshakeAsync(CancellationToken stopping)
     {
+        var timeout = _context.Hardening.HandshakeTimeout;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        deadline.CancelAfter(HandshakeTimeout);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return await HandshakeCoreAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            LogMessages.HandshakeTimedOut(_context.Logger, RemoteEndPoint, timeout.TotalSeconds);
+            return false;
+        }
+    }
+
+    private async Task<bool> HandshakeCoreAsync(CancellationToken cancellationToken)
+    {
         var serverNonce = RandomNumberGenerator.GetBytes(Handshake.NonceBytes);
         var flags = _context.Options.Encrypt ? Handshake.Flags.Encrypt : Handshake.Flags.None;
 
         _response.BeginFrame();
         var writer = new MessagePackWriter(_response);
-        writer.WriteArrayHeader(5);
+        writer.WriteArrayHeader(6);
         writer.Write(ProtocolLimits.ProtocolVersion);
         writer.Write((int)flags);
         writer.Write(_context.Salt);
         writer.Write(_context.Iterations);
         writer.Write(serverNonce);
+        writer.Write(_context.MaxFrameBytes);
         writer.Flush();
         _response.EndFrame((byte)ResponseStatus.Ok, 0);
-        await _socket.SendAsync(_response.WrittenMemory, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+        await SendResponseAsync(cancellationToken).ConfigureAwait(false);
 
-        if (!await ReceiveFrameAsync(deadline.Token).ConfigureAwait(false) || _op != OpCode.Auth)
+        switch (await ReceiveFrameAsync(Handshake.MaxAuthFrameBytes, cancellationToken).ConfigureAwait(false))
         {
-            await SendErrorAsync(ResponseStatus.BadRequest, "expected the authentication frame", deadline.Token).ConfigureAwait(false);
+            case Received.Closed:
+                return false; // a port probe, or a client that saw an encryption mismatch in the hello
+            case Received.Rejected:
+                RecordFailure();
+                return false;
+        }
+
+        if (_op != OpCode.Auth)
+        {
+            RecordFailure();
+            await SendErrorAsync(ResponseStatus.BadRequest, "expected the authentication frame", cancellationToken).ConfigureAwait(false);
             return false;
         }
 
@@ -102,13 +163,14 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
         }
         catch (ProtocolException e)
         {
-            await SendErrorAsync(ResponseStatus.BadRequest, e.Message, deadline.Token).ConfigureAwait(false);
+            RecordFailure();
+            await SendErrorAsync(ResponseStatus.BadRequest, e.Message, cancellationToken).ConfigureAwait(false);
             return false;
         }
 
         if (version != ProtocolLimits.ProtocolVersion)
         {
-            await SendErrorAsync(ResponseStatus.BadRequest, $"protocol version {version} is not supported (server speaks {ProtocolLimits.ProtocolVersion})", deadline.Token).ConfigureAwait(false);
+            await SendErrorAsync(ResponseStatus.BadRequest, $"protocol version {version} is not supported (server speaks {ProtocolLimits.ProtocolVersion})", cancellationToken).ConfigureAwait(false);
             return false;
         }
 
@@ -116,17 +178,19 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
         if (!Handshake.ProofEquals(expected, proof))
         {
             LogMessages.AuthenticationFailed(_context.Logger, RemoteEndPoint);
-            await SendErrorAsync(ResponseStatus.AuthenticationFailed, "wrong password", deadline.Token).ConfigureAwait(false);
+            RecordFailure();
+            await SendErrorAsync(ResponseStatus.AuthenticationFailed, "wrong password", cancellationToken).ConfigureAwait(false);
             return false;
         }
 
+        _context.Throttle.RecordSuccess(RemoteAddress);
         var clientEncrypts = (clientFlags & Handshake.Flags.Encrypt) != 0;
         if (clientEncrypts != _context.Options.Encrypt)
         {
             await SendErrorAsync(
                 ResponseStatus.AuthenticationFailed,
-                $"encryption mismatch: the server has Encrypt={_context.Options.Encrypt}, the client Encrypt={clientEncrypts}",
-                deadline.Token).ConfigureAwait(false);
+                $"encryption mismatch: the server has Encrypt={_context.Options.Encrypt}, the client Encrypt={clientEncrypts}; both must match",
+                cancellationToken).ConfigureAwait(false);
             return false;
         }
 
@@ -137,9 +201,23 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
         writer.WriteNil(); // shared-memory offer: none over this connection yet
         writer.Flush();
         _response.EndFrame((byte)ResponseStatus.Ok, _requestId);
-        await _socket.SendAsync(_response.WrittenMemory, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+        await SendResponseAsync(cancellationToken).ConfigureAwait(false);
+        if (_context.Options.Encrypt)
+        {
+            // The reply above is the last clear frame: from here on both sides seal.
+            _channel = SecureChannel.ForServer(_context.AuthKey, serverNonce, clientNonce);
+        }
+
         LogMessages.ClientConnected(_context.Logger, RemoteEndPoint);
         return true;
+    }
+
+    private void RecordFailure()
+    {
+        if (_context.Throttle.RecordFailure(RemoteAddress))
+        {
+            LogMessages.SourceLockedOut(_context.Logger, RemoteAddress.ToString(), _context.Hardening.FailureLimit, _context.Hardening.Lockout.TotalSeconds);
+        }
     }
 
     private static byte[] ReadBinary(ref SpanReader reader, int length)
@@ -156,9 +234,10 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
     private async Task ServeAsync(CancellationToken stopping)
     {
         var idleTimeout = _context.Options.Timeout;
+        var maxFrameBytes = _context.MaxFrameBytes;
         while (true)
         {
-            bool received;
+            Received received;
             if (idleTimeout > TimeSpan.Zero)
             {
                 if (!_idle.TryReset())
@@ -170,7 +249,7 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
                 _idle.CancelAfter(idleTimeout);
                 try
                 {
-                    received = await ReceiveFrameAsync(link.Token).ConfigureAwait(false);
+                    received = await ReceiveFrameAsync(maxFrameBytes, link.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (_idle.IsCancellationRequested && !stopping.IsCancellationRequested)
                 {
@@ -182,18 +261,18 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
             }
             else
             {
-                received = await ReceiveFrameAsync(stopping).ConfigureAwait(false);
+                received = await ReceiveFrameAsync(maxFrameBytes, stopping).ConfigureAwait(false);
             }
 
-            if (!received)
+            if (received != Received.Frame)
             {
-                return; // client closed, or a frame too large (already answered)
+                return; // client closed, or a frame refused (already answered)
             }
 
             _context.Executor.Execute(this);
 
             _response.EndFrame((byte)_status, _requestId);
-            await _socket.SendAsync(_response.WrittenMemory, SocketFlags.None, stopping).ConfigureAwait(false);
+            await SendResponseAsync(stopping).ConfigureAwait(false);
             if (_status == ResponseStatus.BadRequest)
             {
                 return; // a client that sends garbage is not trusted with another frame
@@ -201,31 +280,59 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
         }
     }
 
-    /// <summary>Reads one whole frame into <see cref="_request"/>; false on a clean close or an oversized frame.</summary>
-    private async ValueTask<bool> ReceiveFrameAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads one whole frame into <see cref="_request"/> (opened, when sealed). The length field is
+    /// checked against <paramref name="maxFrameBytes"/> before anything is allocated; a frame
+    /// that is too long or fails authentication is answered with a refusal and not read.
+    /// </summary>
+    private async ValueTask<Received> ReceiveFrameAsync(int maxFrameBytes, CancellationToken cancellationToken)
     {
         _request.PrepareReceive(FrameHeader.Size);
         if (!await ReceiveExactlyAsync(_request.Array.AsMemory(0, FrameHeader.Size), cancellationToken).ConfigureAwait(false))
         {
-            return false;
+            return Received.Closed;
+        }
+
+        var length = FrameHeader.ReadLength(_request.Array);
+        var tagBytes = _channel is null ? 0 : FrameCipher.TagBytes;
+        var min = FrameHeader.HeaderAfterLength + tagBytes;
+        var max = maxFrameBytes - FrameHeader.LengthFieldSize + tagBytes;
+        if (length < min || length > max)
+        {
+            LogMessages.FrameRefused(_context.Logger, RemoteEndPoint, length, max);
+            await SendGoodbyeAsync(
+                CyberDbConnectionFailure.ProtocolViolation,
+                $"frame length {length} is outside {min}..{max} (the server's MaxFrameBytes is {maxFrameBytes}); the connection is closed",
+                cancellationToken).ConfigureAwait(false);
+            return Received.Rejected;
+        }
+
+        var frame = new IncomingFrame(_request, (int)length + FrameHeader.LengthFieldSize, tagBytes);
+        while (!frame.IsComplete)
+        {
+            var read = await _socket.ReceiveAsync(frame.NextWindow(), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return Received.Closed;
+            }
+
+            frame.Received(read);
+        }
+
+        if (_channel is not null && !_channel.Opener.TryOpen(frame.Wire))
+        {
+            LogMessages.FrameForged(_context.Logger, RemoteEndPoint);
+            await SendGoodbyeAsync(
+                CyberDbConnectionFailure.ProtocolViolation,
+                "a frame failed authentication (tampered, replayed, dropped or reordered on the way); the connection is closed",
+                cancellationToken).ConfigureAwait(false);
+            return Received.Rejected;
         }
 
         var header = _request.Array.AsSpan(0, FrameHeader.Size);
-        var length = FrameHeader.ReadLength(header);
-        if (length < FrameHeader.HeaderAfterLength || length > (uint)(_context.MaxFrameBytes - FrameHeader.LengthFieldSize))
-        {
-            // Checked before anything is allocated: a lying length costs the server nothing.
-            await SendErrorAsync(ResponseStatus.BadRequest, $"frame length {length} is outside 5..{_context.MaxFrameBytes - FrameHeader.LengthFieldSize}", cancellationToken).ConfigureAwait(false);
-            return false;
-        }
-
         _op = (OpCode)header[FrameHeader.CodeOffset];
         _requestId = FrameHeader.ReadRequestId(header);
-        var total = (int)length + FrameHeader.LengthFieldSize;
-        _request.EnsureCapacity(total);
-        _request.Advance(total - FrameHeader.Size);
-        return total == FrameHeader.Size
-            || await ReceiveExactlyAsync(_request.Array.AsMemory(FrameHeader.Size, total - FrameHeader.Size), cancellationToken).ConfigureAwait(false);
+        return Received.Frame;
     }
 
     private async ValueTask<bool> ReceiveExactlyAsync(Memory<byte> destination, CancellationToken cancellationToken)
@@ -244,17 +351,35 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
         return true;
     }
 
+    /// <summary>Sends the frame in <see cref="_response"/>, sealed when the connection is encrypted.</summary>
+    private ValueTask<int> SendResponseAsync(CancellationToken cancellationToken)
+    {
+        var length = _response.Length;
+        if (_channel is not null)
+        {
+            _response.GetSpan(FrameCipher.TagBytes); // room for the tag after the frame
+            length += FrameCipher.TagBytes;
+            _channel.Sealer.Seal(_response.Array.AsSpan(0, length));
+        }
+
+        return _socket.SendAsync(_response.Array.AsMemory(0, length), SocketFlags.None, cancellationToken);
+    }
+
     private async ValueTask SendErrorAsync(ResponseStatus status, string message, CancellationToken cancellationToken)
     {
         OperationDispatcher.Fail(_response, status, message);
         _response.EndFrame((byte)status, _requestId);
-        await _socket.SendAsync(_response.WrittenMemory, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        await SendResponseAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Tells the client why the server is closing an otherwise healthy connection.</summary>
-    public async ValueTask SendGoodbyeAsync(CyberDbConnectionFailure kind, string message)
+    /// <summary>Tells the client why the server is closing the connection (request id 0, status Refused).</summary>
+    public ValueTask SendGoodbyeAsync(CyberDbConnectionFailure kind, string message) =>
+        SendGoodbyeAsync(kind, message, CancellationToken.None);
+
+    private async ValueTask SendGoodbyeAsync(CyberDbConnectionFailure kind, string message, CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(1));
         try
         {
             _requestId = 0;
@@ -263,6 +388,29 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
         {
             // The client is gone already.
+        }
+    }
+
+    /// <summary>
+    /// Refuses a connection the listener will not serve (not whitelisted, locked out, too many
+    /// connections): one clear error frame, sent within a second, then the socket is closed.
+    /// Nothing is read from the client.
+    /// </summary>
+    public async Task RefuseAsync(ResponseStatus status, string message)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        try
+        {
+            _requestId = 0;
+            await SendErrorAsync(status, message, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client is gone already.
+        }
+        finally
+        {
+            Dispose();
         }
     }
 
@@ -296,6 +444,7 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
 
         _socket.Dispose();
         _idle.Dispose();
+        _channel?.Dispose();
         _request.Dispose();
         _response.Dispose();
     }
