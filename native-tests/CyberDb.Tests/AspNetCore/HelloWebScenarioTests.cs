@@ -55,7 +55,8 @@ public class HelloWebScenarioTests
     [Fact]
     public async Task Serve_LauncherKilled_WorkersStopByThemselves()
     {
-        using var launcher = LauncherProcess.Start("serve", "--port", "0", "--db-port", "0", "--workers", "2");
+        var data = Path.Combine(Path.GetTempPath(), $"helloweb-{Guid.NewGuid():N}.cdb");
+        using var launcher = LauncherProcess.Start("serve", "--port", "0", "--db-port", "0", "--workers", "2", "--data", data);
         var ready = await launcher.WaitForLineAsync("ready ", TimeSpan.FromSeconds(90));
         var workerPids = ready.Split(' ')[2]["workers=".Length..].Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList();
 
@@ -68,6 +69,7 @@ public class HelloWebScenarioTests
         }
 
         Assert.DoesNotContain(workerPids, IsRunning);
+        File.Delete(data);
     }
 
     private static bool IsRunning(int pid)
