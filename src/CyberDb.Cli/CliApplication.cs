@@ -60,7 +60,7 @@ internal static class CliApplication
         CyberDbAuthenticationException or CyberDbConnectionException => ExitCodes.Unavailable,
         CyberDbException => ExitCodes.Failure,
         ArgumentException => ExitCodes.Usage,
-        IOException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException => ExitCodes.Failure,
+        IOException or InvalidDataException or UnauthorizedAccessException or JsonException or KeyNotFoundException or InvalidOperationException => ExitCodes.Failure,
         _ => null,
     };
 }

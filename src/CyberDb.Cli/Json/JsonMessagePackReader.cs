@@ -196,7 +196,7 @@ internal static class JsonMessagePackReader
             case JsonTags.DateTime when json.TokenType == JsonTokenType.String:
                 {
                     var text = json.GetString()!;
-                    if (!DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal | DateTimeStyles.RoundtripKind, out var value))
+                    if (!DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var value))
                     {
                         throw Invalid(ref json, $"'{text}' is not an ISO 8601 date and time");
                     }
