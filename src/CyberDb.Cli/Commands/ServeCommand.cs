@@ -112,9 +112,18 @@ internal static class ServeCommand
             server.SetIpWhitelist(whitelist);
         }
 
-        if (settings.Backup is { } backup)
+        var backupPath = settings.Backup;
+        if (backupPath is not null)
         {
-            server.SetBackup(backup, settings.Cycle);
+            try
+            {
+                server.SetBackup(backupPath, settings.Cycle);
+            }
+            catch (NotSupportedException e)
+            {
+                console.Error.WriteLine($"warning: --backup ignored: {e.Message}");
+                backupPath = null;
+            }
         }
         else if (settings.Cycle != CyberDbServerDefaults.BackupCycle)
         {
@@ -132,7 +141,7 @@ internal static class ServeCommand
             output.WriteLine($"CyberDb {InfoReport.DisplayVersion(stats?.Version ?? "?")} serving on {options.Host}:{server.Port.ToString(c)} (pid {Environment.ProcessId.ToString(c)})");
             output.WriteLine($"  transports   {transports}{(options.SharedMemory ? string.Empty : " (shared memory off)")}");
             output.WriteLine($"  tables       {loaded}");
-            output.WriteLine(settings.Backup is { } path
+            output.WriteLine(backupPath is { } path
                 ? $"  backup       {path} every {InfoReport.FormatDuration(settings.Cycle)} and on stop"
                 : "  backup       none (nothing is saved on stop)");
             output.WriteLine($"  clients      at most {options.MaxConnections.ToString(c)}; idle timeout {(options.Timeout == TimeSpan.Zero ? "none" : InfoReport.FormatDuration(options.Timeout))}; encryption {(options.Encrypt ? "on" : "off")}");
@@ -146,7 +155,7 @@ internal static class ServeCommand
         }
 
         await running.ConfigureAwait(false);
-        output.WriteLine(settings.Backup is { } saved ? $"stopped; saved to {saved}" : "stopped");
+        output.WriteLine(backupPath is { } saved ? $"stopped; saved to {saved}" : "stopped");
         output.Flush();
         return ExitCodes.Success;
     }
