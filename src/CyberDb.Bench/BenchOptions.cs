@@ -16,21 +16,23 @@ internal sealed class BenchOptions
     /// <summary>Client process counts of a quick run: the ends and the middle.</summary>
     public static readonly IReadOnlyList<int> QuickClients = [1, 4, 16];
 
-    // Full run: long enough for tiered JIT and the servers to settle, 5 s per cell;
-    // 6 workloads x 5 client counts x 5 systems is about 20 minutes.
+    // Full run: 6 s per cell; 6 workloads x 5 client counts x 5 systems is about 16 minutes.
     private static readonly TimeSpan s_fullWarmup = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_fullDuration = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan s_fullPrime = TimeSpan.FromSeconds(2);
 
-    // Quick run: must finish in under 2 minutes on 2 cores with 2 peers, process start-up and
-    // `dotnet run`'s build check included (6 workloads x 3 client counts x 2 systems = 36 cells).
-    private static readonly TimeSpan s_quickWarmup = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan s_quickDuration = TimeSpan.FromMilliseconds(1000);
+    // Quick run: must finish in under 2 minutes on 2 cores, process start-up and `dotnet run`'s
+    // build check included. The cells (systems x workloads x client counts: 36 for the two peers,
+    // 90 with CyberDb's three transports) share a fixed budget; each cell gets 1/5 of its share as
+    // warm-up and 4/5 measured, between these bounds.
+    private static readonly TimeSpan s_quickCellsBudget = TimeSpan.FromSeconds(50);
+    private static readonly TimeSpan s_quickCellMin = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan s_quickCellMax = TimeSpan.FromMilliseconds(1250);
 
     // New worker processes run every operation this long, unmeasured, before their first cell:
     // connections, pools and first-call paths warm up outside the measured windows (workers run
     // without tiered compilation, see BenchExecutable, so this need not wait for tier-up).
-    private static readonly TimeSpan s_quickPrime = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan s_quickPrime = TimeSpan.FromMilliseconds(300);
 
     public const int DefaultKeys = 10_000;
     public const int DefaultValueBytes = 100;
@@ -44,8 +46,8 @@ internal sealed class BenchOptions
           --systems a,b           systems to run (default: all compiled in; see the list below)
           --workloads a,b         get, set, mixed, incr, list, pipeline (default: all)
           --clients 1,2,4         client process counts (default 1,2,4,8,16; quick 1,4,16)
-          --warmup SECONDS        warm-up per cell, not measured (default 1; quick 0.25)
-          --duration SECONDS      measured time per cell (default 5; quick 1)
+          --warmup SECONDS        warm-up per cell, not measured (default 1; quick: 0.1 to 0.25)
+          --duration SECONDS      measured time per cell (default 5; quick: 0.4 to 1, to fit the cells in 50 s)
           --keys N                keyspace size (default 10000)
           --value-bytes N         value size (default 100)
           --batch N               pipeline depth (default 16)
@@ -94,7 +96,7 @@ internal sealed class BenchOptions
         IReadOnlyList<string> systems = BenchSystemCatalog.Ids;
         IReadOnlyList<Workload> workloads = Workload.All;
         IReadOnlyList<int> clients = quick ? QuickClients : FullClients;
-        TimeSpan warmup = quick ? s_quickWarmup : s_fullWarmup, duration = quick ? s_quickDuration : s_fullDuration;
+        TimeSpan? warmup = null, duration = null;
         int keys = DefaultKeys, valueBytes = DefaultValueBytes, batch = DefaultBatch;
         string? output = null;
 
@@ -129,6 +131,14 @@ internal sealed class BenchOptions
             }
         }
 
+        if (quick)
+        {
+            var cells = Math.Max(1, systems.Count * workloads.Count * clients.Count);
+            var cell = TimeSpan.FromTicks(Math.Clamp(s_quickCellsBudget.Ticks / cells, s_quickCellMin.Ticks, s_quickCellMax.Ticks));
+            warmup ??= cell / 5;
+            duration ??= cell - (cell / 5);
+        }
+
         return new BenchOptions
         {
             Quick = quick,
@@ -137,8 +147,8 @@ internal sealed class BenchOptions
             Systems = systems,
             Workloads = workloads,
             Clients = [.. clients.Distinct().Order()],
-            Warmup = warmup,
-            Duration = duration,
+            Warmup = warmup ?? s_fullWarmup,
+            Duration = duration ?? s_fullDuration,
             Prime = quick ? s_quickPrime : s_fullPrime,
             Keys = keys,
             ValueBytes = valueBytes,

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using CyberDb.Bench.Processes;
 using CyberDb.Bench.Results;
 using CyberDb.Bench.Systems;
@@ -54,7 +55,8 @@ internal sealed class RunMode : IBenchMode
         var environment = new BenchEnvironment(root, logs, s_serverStartTimeout);
 
         var setup = DescribeSetup(options, stamp);
-        Console.WriteLine($"CyberDb bench{(options.Quick ? " (quick)" : string.Empty)}: {string.Join("; ", setup)}");
+        var loadAtStart = LoadAverage();
+        Console.WriteLine($"CyberDb bench{(options.Quick ? " (quick)" : string.Empty)}: {string.Join("; ", setup)}; load average {loadAtStart}");
         Console.WriteLine($"results: {output}");
 
         var rows = new List<ResultRow>();
@@ -79,7 +81,7 @@ internal sealed class RunMode : IBenchMode
         var report = new ResultsReport(rows, baseline);
         report.WriteJson(Path.Combine(output, "results.json"));
         var charts = options.Charts ? WriteCharts(output, options, rows) : new Dictionary<string, string>(StringComparer.Ordinal);
-        setup.Add($"wall time of the run: {total.Elapsed.TotalSeconds:0} s");
+        setup.Add($"wall time of the run: {total.Elapsed.TotalSeconds:0} s; load average at the end: {LoadAverage()} (at the start: {loadAtStart})");
         report.WriteMarkdown(Path.Combine(output, "results.md"), $"CyberDb bench {stamp}{(options.Quick ? " (quick)" : string.Empty)}",
             setup, Workload.All.ToDictionary(w => w.Name, w => w.Description, StringComparer.Ordinal), charts);
         report.WriteConsole(Console.Out);
@@ -114,7 +116,8 @@ internal sealed class RunMode : IBenchMode
 
         try
         {
-            Console.WriteLine($"{system.Name} ({system.Transport}): started at {system.Endpoint} in {started.Elapsed.TotalSeconds:0.0} s");
+            var shown = Regex.Replace(system.Endpoint, "Password=[^;]*", "Password=***", RegexOptions.IgnoreCase);
+            Console.WriteLine($"{system.Name} ({system.Transport}): started at {shown} in {started.Elapsed.TotalSeconds:0.0} s");
             var keyspace = new BenchKeyspace(options.Keys);
             try
             {
@@ -298,6 +301,19 @@ internal sealed class RunMode : IBenchMode
         catch (IOException ex)
         {
             Console.Error.WriteLine($"bench: could not update {latest}: {ex.Message}");
+        }
+    }
+
+    // The 1/5/15-minute load averages: on a shared 2-core machine, the context for every number.
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+        }
+        catch (IOException)
+        {
+            return "n/a";
         }
     }
 

@@ -51,7 +51,7 @@ internal static class ChartWriter
         plot.Axes.Left.TickGenerator = new NumericAutomatic { LabelFormatter = v => v.ToString("N0", CultureInfo.InvariantCulture) };
         var span = Math.Max(1, Math.Log2(clients.Max()) - Math.Log2(clients.Min()));
         plot.Axes.SetLimits(Math.Log2(clients.Min()) - (span * 0.05), Math.Log2(clients.Max()) + (span * 0.05), 0, maxOps * 1.12);
-        plot.ShowLegend(Alignment.UpperLeft);
+        plot.ShowLegend(Edge.Right);
         plot.SavePng(path, Width, Height);
     }
 
@@ -93,7 +93,7 @@ internal static class ChartWriter
             LabelFormatter = y => Math.Pow(10, y).ToString("N0", CultureInfo.InvariantCulture),
         };
         plot.Axes.SetLimitsX(0, 4.2);
-        plot.ShowLegend(Alignment.UpperLeft);
+        plot.ShowLegend(Edge.Right);
         plot.SavePng(path, Width, Height);
     }
 

@@ -51,6 +51,7 @@ internal abstract class CyberDbSystem : IBenchSystem
                 _server = server;
                 Endpoint = string.Create(CultureInfo.InvariantCulture,
                     $"Host=127.0.0.1;Port={port};Password={password};Encrypt={encrypt};Transport={ClientTransport}");
+                Probe();
                 return;
             }
 
@@ -64,6 +65,30 @@ internal abstract class CyberDbSystem : IBenchSystem
         var tail = server.Tail();
         server.Kill();
         throw new BenchSystemUnavailableException($"CyberDb server {state}: {tail}");
+    }
+
+    // One connection through the transport this row is about: a transport the client or server
+    // cannot offer here (shared memory not built yet, another OS) makes the row "missing".
+    private void Probe()
+    {
+        try
+        {
+            using var client = CyberDbClient.Connect(CyberDbClientOptions.Parse(Endpoint));
+            if (client.Transport != ClientTransport)
+            {
+                throw new BenchSystemUnavailableException($"asked for {ClientTransport}, the client resolved {client.Transport}");
+            }
+        }
+        catch (CyberDbConnectionException ex)
+        {
+            Stop();
+            throw new BenchSystemUnavailableException($"{ClientTransport} transport unavailable: {ex.Message}", ex);
+        }
+        catch (BenchSystemUnavailableException)
+        {
+            Stop();
+            throw;
+        }
     }
 
     public void Stop()

@@ -16,7 +16,7 @@ namespace CyberDb.Bench.Workloads;
 internal sealed class WorkerPool : IDisposable
 {
     // Grace for the start instant: the orchestrator writes N command lines before it.
-    private static readonly TimeSpan s_startLead = TimeSpan.FromMilliseconds(150);
+    private static readonly TimeSpan s_startLead = TimeSpan.FromMilliseconds(100);
 
     // Slack on top of warm-up + duration before a silent worker counts as hung.
     private static readonly TimeSpan s_replySlack = TimeSpan.FromSeconds(30);
