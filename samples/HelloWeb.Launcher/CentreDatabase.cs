@@ -15,11 +15,16 @@ internal sealed class CentreDatabase : IDisposable
     /// <summary>The seed's max_con.</summary>
     private const int MaxConnections = 10_000;
 
-    private readonly CyberDbServer _server;
+    /// <summary>The seed's set_backup cycle.</summary>
+    private static readonly TimeSpan BackupCycle = TimeSpan.FromSeconds(300);
 
-    private CentreDatabase(CyberDbServer server, string host, string password)
+    private readonly CyberDbServer _server;
+    private readonly string _dataPath;
+
+    private CentreDatabase(CyberDbServer server, string host, string password, string dataPath)
     {
         _server = server;
+        _dataPath = dataPath;
         Host = host;
         Password = password;
     }
@@ -35,13 +40,21 @@ internal sealed class CentreDatabase : IDisposable
         var server = new CyberDbServer();
         try
         {
-            // TODO(storage): when CyberDbServer.LoadDb/SaveDb/SetBackup land, do what the seed does:
-            // if dataPath exists, server.LoadDb(dataPath) before Start; after the table is created
-            // below, server.SaveDb(dataPath); then server.SetBackup(dataPath, TimeSpan.FromSeconds(300)).
-            _ = dataPath;
+            // What the seed's cyberdb_serve.py does: load the last snapshot when there is one
+            // (cyberdb_init.py's table otherwise), save it, and back it up every 300 s.
+            if (File.Exists(dataPath))
+            {
+                server.LoadDb(dataPath);
+            }
+
             server.Start(new CyberDbServerOptions { Host = host, Port = port, Password = password, MaxConnections = MaxConnections });
-            var database = new CentreDatabase(server, host, password);
-            database.CreateCentreIfMissing();
+            var database = new CentreDatabase(server, host, password, dataPath);
+            if (database.CreateCentreIfMissing())
+            {
+                server.SaveDb(dataPath);
+            }
+
+            server.SetBackup(dataPath, BackupCycle);
             return database;
         }
         catch
@@ -67,6 +80,16 @@ internal sealed class CentreDatabase : IDisposable
         return true;
     }
 
-    /// <summary>Saves the snapshot (if storage is there) and stops the server.</summary>
-    public void Dispose() => _server.Dispose();
+    /// <summary>Saves the snapshot and stops the server.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            _server.SaveDb(_dataPath);
+        }
+        finally
+        {
+            _server.Dispose();
+        }
+    }
 }

@@ -115,15 +115,7 @@ internal static class ServeCommand
         var backupPath = settings.Backup;
         if (backupPath is not null)
         {
-            try
-            {
-                server.SetBackup(backupPath, settings.Cycle);
-            }
-            catch (NotSupportedException e)
-            {
-                console.Error.WriteLine($"warning: --backup ignored: {e.Message}");
-                backupPath = null;
-            }
+            server.SetBackup(backupPath, settings.Cycle);
         }
         else if (settings.Cycle != CyberDbServerDefaults.BackupCycle)
         {
