@@ -41,6 +41,9 @@ internal static partial class LogMessages
     [LoggerMessage(207, LogLevel.Information, "Client {EndPoint} did not finish the handshake within {Seconds} s; dropped")]
     public static partial void HandshakeTimedOut(ILogger logger, string endPoint, double seconds);
 
+    [LoggerMessage(208, LogLevel.Error, "Connection {EndPoint} failed unexpectedly and was closed")]
+    public static partial void ConnectionFailed(ILogger logger, string endPoint, Exception exception);
+
     [LoggerMessage(300, LogLevel.Information, "Saved {Tables} tables to {Path} in {Milliseconds} ms")]
     public static partial void Saved(ILogger logger, int tables, string path, long milliseconds);
 

@@ -66,6 +66,33 @@ public sealed partial class ServeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_EncryptWithWhitelist_EncryptedClientsServedPlainOnesRefused()
+    {
+        using var server = CliProcess.Start(new Dictionary<string, string> { ["CYBERDB_PASSWORD"] = "enc" }, _folder, "serve", "--port", "0", "--encrypt", "--whitelist", "127.0.0.1,10.0.0.0/8");
+        var banner = await server.WaitForLineAsync(l => l.Contains("serving on", StringComparison.Ordinal), Deadline);
+        var whitelist = await server.WaitForLineAsync(l => l.StartsWith("  whitelist", StringComparison.Ordinal), Deadline);
+        var port = PortPattern().Match(banner).Groups[1].Value;
+        Assert.Equal("  whitelist    127.0.0.1, 10.0.0.0/8", whitelist);
+
+        var encrypted = await CliRunner.RunAsync(new Dictionary<string, string> { ["CYBERDB_PASSWORD"] = "enc", ["CYBERDB_PORT"] = port, ["CYBERDB_ENCRYPT"] = "true" }, null, "shell", "-c", "ping");
+        var plain = await CliRunner.RunAsync(new Dictionary<string, string> { ["CYBERDB_PASSWORD"] = "enc", ["CYBERDB_PORT"] = port }, null, "shell", "-c", "ping");
+
+        Assert.True(encrypted.ExitCode == 0, encrypted.ToString());
+        Assert.True(plain.ExitCode == 3, plain.ToString());
+        server.Terminate();
+        Assert.Equal(0, await server.WaitForExitAsync(Deadline));
+    }
+
+    [Fact]
+    public async Task Serve_BadWhitelistEntry_ExitsTwoNamingIt()
+    {
+        var result = await CliRunner.RunAsync(new Dictionary<string, string> { ["CYBERDB_PASSWORD"] = "x" }, null, "serve", "--port", "0", "--whitelist", "not-an-address");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("not-an-address", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_UnknownConfigKey_ExitsTwoNamingIt()
     {
         var config = Path.Combine(_folder, "bad.json");

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using CyberDb.Cli.Output;
 using CyberDb.Client;
+using CyberDb.Protocol;
+using MessagePack;
 
 namespace CyberDb.Cli.Shell;
 
@@ -69,8 +71,16 @@ internal sealed partial class ShellSession
 
     // --- helpers ---------------------------------------------------------------------------
 
-    private CyberTableKind Kind(string table) =>
-        _proxy.GetTables().TryGetValue(table, out var kind) ? kind : throw new CyberDbException($"table '{table}' does not exist");
+    /// <summary>The table's kind in one small round trip; <see cref="CyberDbException"/> when there is no such table.</summary>
+    private CyberTableKind Kind(string table)
+    {
+        CyberProxy.ValidateName(table);
+        var connection = _proxy.Connection;
+        var writer = connection.BeginRequest(OpCode.GetTableKind, table);
+        writer.Flush();
+        var reader = new MessagePackReader(connection.Execute());
+        return CyberTableKindCodes.FromWire(reader.ReadInt64());
+    }
 
     private CyberDict Dict(string table) => Kind(table) == CyberTableKind.CyberDict
         ? new CyberDict(_proxy, table)

@@ -18,11 +18,34 @@ public sealed class CyberDbClient : IDisposable, IAsyncDisposable
     private readonly Lock _gate = new();
     private bool _disposed;
 
+    /// <summary>
+    /// With <c>TimeOut</c> set, sweeps the pool every TimeOut/2, so an idle connection is closed
+    /// (and stops counting toward the server's MaxConnections) at most 1.5 × TimeOut after its last
+    /// use, even when the process makes no more calls. It holds the client weakly: a client that is
+    /// never disposed can still be collected.
+    /// </summary>
+    private readonly ITimer? _idleSweep;
+
     private CyberDbClient(CyberDbClientOptions options, TimeProvider timeProvider)
     {
         _options = options;
         _keys = new AuthKeyCache(options.Password!);
         _timeProvider = timeProvider;
+        if (options.TimeOut is { } idle)
+        {
+            var period = idle / 2;
+            _idleSweep = timeProvider.CreateTimer(
+                static state =>
+                {
+                    if (((WeakReference<CyberDbClient>)state!).TryGetTarget(out var client))
+                    {
+                        client.DiscardExpired();
+                    }
+                },
+                new WeakReference<CyberDbClient>(this),
+                period,
+                period);
+        }
     }
 
     /// <summary>What <c>Auto</c> resolved to: SharedMemory or Tcp.</summary>
@@ -180,6 +203,8 @@ public sealed class CyberDbClient : IDisposable, IAsyncDisposable
             idle = [.. _idle];
             _idle.Clear();
         }
+
+        _idleSweep?.Dispose();
 
         foreach (var connection in idle)
         {

@@ -144,8 +144,25 @@ public sealed class CyberList : IEnumerable<object?>
         return index;
     }
 
-    /// <summary>Indices from the end travel as negative numbers (^1 → -1) and are resolved on the server, atomically.</summary>
-    private static long ToWire(Index index) => index.IsFromEnd ? -(long)index.Value : index.Value;
+    /// <summary>
+    /// Indices from the end travel as negative numbers (^1 → -1) and are resolved on the server,
+    /// atomically. ^0 is Count, one past the end, as for <see cref="List{T}"/>; sent as -0 it would
+    /// be index 0, the first item, so it is refused here.
+    /// </summary>
+    private static long ToWire(Index index)
+    {
+        if (!index.IsFromEnd)
+        {
+            return index.Value;
+        }
+
+        if (index.Value == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), "^0 is past the end of the list; the last item is ^1");
+        }
+
+        return -(long)index.Value;
+    }
 
     private void SetAt(long index, object? value)
     {

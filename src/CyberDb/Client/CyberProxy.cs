@@ -52,9 +52,12 @@ public sealed class CyberProxy : IDisposable
             var connection = _connection ?? throw new InvalidOperationException("the proxy is not connected: call Connect() first (table handles stop working after Close())");
             if (connection.IsBroken)
             {
-                _connection = null;
+                // Rent first: while the server is unreachable it throws CyberDbConnectionException
+                // and the proxy keeps the broken connection, so every call keeps reporting the
+                // connection error (not "not connected") and recovers once the server is back.
+                var fresh = _client.Rent();
                 connection.Dispose();
-                _connection = connection = _client.Rent();
+                _connection = connection = fresh;
             }
 
             return connection;

@@ -102,6 +102,16 @@ internal static class ValueDecoder
         }
 
         var reader = new MessagePackReader(bytes);
+
+        // Get<List<object?>> (or IList<object?>, IEnumerable...) and Get<Dictionary<object, object?>>
+        // read as through object: integers as long, not the smallest type MessagePack's own
+        // object formatter picks.
+        if ((reader.NextMessagePackType == MessagePackType.Array && typeof(T).IsAssignableFrom(typeof(List<object?>)))
+            || (reader.NextMessagePackType == MessagePackType.Map && typeof(T).IsAssignableFrom(typeof(Dictionary<object, object?>))))
+        {
+            return (T)Read(bytes)!;
+        }
+
         if (reader.NextMessagePackType is MessagePackType.Integer or MessagePackType.Float or MessagePackType.Boolean or MessagePackType.String
             && Nullable.GetUnderlyingType(typeof(T)) is null
             && typeof(IConvertible).IsAssignableFrom(typeof(T)))

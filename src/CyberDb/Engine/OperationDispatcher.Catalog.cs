@@ -20,6 +20,7 @@ internal sealed partial class OperationDispatcher
             ApplyUpdate(table, ref reader);
         }
 
+        reader.ExpectEnd();
         _database.TryAdd(table);
         writer.WriteNil();
         return ResponseStatus.Ok;
@@ -39,6 +40,7 @@ internal sealed partial class OperationDispatcher
             ReadValues(ref reader, table.Items);
         }
 
+        reader.ExpectEnd();
         _database.TryAdd(table);
         writer.WriteNil();
         return ResponseStatus.Ok;
@@ -59,6 +61,7 @@ internal sealed partial class OperationDispatcher
     private ResponseStatus DeleteTable(ref SpanReader reader, ref MessagePackWriter writer)
     {
         var name = ReadTableName(ref reader);
+        reader.ExpectEnd();
         if (!_database.TryGet(name, out var table))
         {
             return MissingTable(name);
@@ -131,7 +134,7 @@ internal sealed partial class OperationDispatcher
         return typed;
     }
 
-    /// <summary>Reads an array of values into <paramref name="items"/>, all validated before any is added.</summary>
+    /// <summary>Reads an array of values (the last argument) into <paramref name="items"/>, all validated before any is added.</summary>
     private static void ReadValues(ref SpanReader reader, List<byte[]> items)
     {
         var count = reader.ReadArrayHeader();
@@ -141,6 +144,7 @@ internal sealed partial class OperationDispatcher
             values[i] = reader.ReadRawObject().ToArray();
         }
 
+        reader.ExpectEnd();
         items.AddRange(values);
     }
 }

@@ -41,6 +41,7 @@ internal sealed partial class OperationDispatcher
         var table = ReadTable<DictTable>(ref reader, out var status);
         var key = reader.ReadKey(_keyScratch);
         var value = reader.ReadRawObject();
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;
@@ -80,6 +81,7 @@ internal sealed partial class OperationDispatcher
     {
         var table = ReadTable<DictTable>(ref reader, out var status);
         var key = reader.ReadKey(_keyScratch);
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;
@@ -94,6 +96,7 @@ internal sealed partial class OperationDispatcher
         var table = ReadTable<DictTable>(ref reader, out var status);
         var key = reader.ReadKey(_keyScratch);
         var value = reader.ReadRawObject();
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;
@@ -125,7 +128,7 @@ internal sealed partial class OperationDispatcher
         return ResponseStatus.Ok;
     }
 
-    /// <summary>Reads a map of items, validating every key and value first, then sets them in order.</summary>
+    /// <summary>Reads a map of items (the last argument), validating every key and value first, then sets them in order.</summary>
     private void ApplyUpdate(DictTable table, ref SpanReader reader)
     {
         var count = reader.ReadMapHeader();
@@ -137,6 +140,7 @@ internal sealed partial class OperationDispatcher
             values[i] = reader.ReadRawObject().ToArray();
         }
 
+        reader.ExpectEnd();
         for (var i = 0; i < count; i++)
         {
             table.Set(keys[i], values[i]);
@@ -199,6 +203,7 @@ internal sealed partial class OperationDispatcher
     {
         var table = ReadTable<DictTable>(ref reader, out var status);
         var key = reader.ReadKey(_keyScratch);
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;
@@ -217,6 +222,7 @@ internal sealed partial class OperationDispatcher
     {
         var table = ReadTable<DictTable>(ref reader, out var status);
         var key = reader.ReadKey(_keyScratch);
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;
@@ -229,6 +235,7 @@ internal sealed partial class OperationDispatcher
     private ResponseStatus DictPopItem(ref SpanReader reader, ref MessagePackWriter writer)
     {
         var table = ReadTable<DictTable>(ref reader, out var status);
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;
@@ -248,6 +255,7 @@ internal sealed partial class OperationDispatcher
     private ResponseStatus DictClear(ref SpanReader reader, ref MessagePackWriter writer)
     {
         var table = ReadTable<DictTable>(ref reader, out var status);
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;
@@ -263,6 +271,7 @@ internal sealed partial class OperationDispatcher
         var table = ReadTable<DictTable>(ref reader, out var status);
         var key = reader.ReadKey(_keyScratch);
         var value = reader.ReadRawObject();
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;
@@ -278,6 +287,7 @@ internal sealed partial class OperationDispatcher
         var key = reader.ReadKey(_keyScratch);
         var newValue = reader.ReadRawObject();
         var comparison = reader.ReadRawObject();
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;
@@ -295,6 +305,7 @@ internal sealed partial class OperationDispatcher
         var table = ReadTable<DictTable>(ref reader, out var status);
         var key = reader.ReadKey(_keyScratch);
         var delta = reader.ReadInt64();
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;

@@ -28,6 +28,7 @@ internal sealed partial class OperationDispatcher
         var table = ReadTable<ListTable>(ref reader, out var status);
         var index = reader.ReadInt64();
         var value = reader.ReadRawObject();
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;
@@ -85,6 +86,7 @@ internal sealed partial class OperationDispatcher
     {
         var table = ReadTable<ListTable>(ref reader, out var status);
         var value = reader.ReadRawObject();
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;
@@ -114,6 +116,7 @@ internal sealed partial class OperationDispatcher
         var table = ReadTable<ListTable>(ref reader, out var status);
         var index = reader.ReadInt64();
         var value = reader.ReadRawObject();
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;
@@ -134,6 +137,7 @@ internal sealed partial class OperationDispatcher
         var table = ReadTable<ListTable>(ref reader, out var status);
         var last = reader.TryReadNil();
         var index = last ? -1 : reader.ReadInt64();
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;
@@ -158,6 +162,7 @@ internal sealed partial class OperationDispatcher
     {
         var table = ReadTable<ListTable>(ref reader, out var status);
         var value = reader.ReadRawObject();
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;
@@ -177,6 +182,7 @@ internal sealed partial class OperationDispatcher
     {
         var table = ReadTable<ListTable>(ref reader, out var status);
         var index = reader.ReadInt64();
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;
@@ -230,6 +236,7 @@ internal sealed partial class OperationDispatcher
     private ResponseStatus ListReverse(ref SpanReader reader, ref MessagePackWriter writer)
     {
         var table = ReadTable<ListTable>(ref reader, out var status);
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;
@@ -244,6 +251,7 @@ internal sealed partial class OperationDispatcher
     {
         var table = ReadTable<ListTable>(ref reader, out var status);
         var reverse = reader.ReadBoolean();
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;
@@ -262,6 +270,7 @@ internal sealed partial class OperationDispatcher
     private ResponseStatus ListClear(ref SpanReader reader, ref MessagePackWriter writer)
     {
         var table = ReadTable<ListTable>(ref reader, out var status);
+        reader.ExpectEnd();
         if (table is null)
         {
             return status;

@@ -12,7 +12,8 @@ namespace CyberDb.Engine;
 /// </summary>
 /// <remarks>
 /// Every operation validates all of its input before it changes anything, so a refused request
-/// (bad key, malformed value, missing table) leaves the tables as they were. Expected misses
+/// (bad key, malformed value, missing table, trailing bytes: each mutating operation calls
+/// <see cref="SpanReader.ExpectEnd"/> after its last argument) leaves the tables as they were. Expected misses
 /// (missing key, empty table) are statuses, not exceptions; only malformed bytes throw, as a
 /// <see cref="ProtocolException"/> that becomes <see cref="ResponseStatus.BadRequest"/>.
 /// </remarks>

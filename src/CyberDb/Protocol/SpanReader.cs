@@ -37,6 +37,18 @@ internal ref struct SpanReader
         return _data[_position];
     }
 
+    /// <summary>
+    /// Throws unless every byte has been read. Operations call it after their last argument and
+    /// before they change anything, so a request with trailing bytes is refused with no effect.
+    /// </summary>
+    public readonly void ExpectEnd()
+    {
+        if (_position < _data.Length)
+        {
+            ThrowTrailing(_data.Length - _position);
+        }
+    }
+
     public bool TryReadNil()
     {
         if (PeekCode() == MessagePackCode.Nil)
@@ -343,6 +355,9 @@ internal ref struct SpanReader
 
         return (int)length + extra;
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowTrailing(int count) => throw new ProtocolException($"{count} unexpected bytes after the arguments");
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowTruncated() => throw new ProtocolException("a MessagePack object runs past the end of its frame");

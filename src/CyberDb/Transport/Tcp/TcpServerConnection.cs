@@ -88,6 +88,11 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
         {
             // The client went away or the server is stopping: nothing to answer.
         }
+        catch (Exception e)
+        {
+            // A bug, not a client's doing: this connection closes, the server and everyone else go on.
+            LogMessages.ConnectionFailed(_context.Logger, RemoteEndPoint, e);
+        }
         finally
         {
             Dispose();
@@ -300,9 +305,12 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
         if (length < min || length > max)
         {
             LogMessages.FrameRefused(_context.Logger, RemoteEndPoint, length, max);
+            var limit = maxFrameBytes == _context.MaxFrameBytes
+                ? $"the server's MaxFrameBytes is {maxFrameBytes}"
+                : $"at most {maxFrameBytes} bytes before authentication";
             await SendGoodbyeAsync(
                 CyberDbConnectionFailure.ProtocolViolation,
-                $"frame length {length} is outside {min}..{max} (the server's MaxFrameBytes is {maxFrameBytes}); the connection is closed",
+                $"frame length {length} is outside {min}..{max} ({limit}); the connection is closed",
                 cancellationToken).ConfigureAwait(false);
             return Received.Rejected;
         }
