@@ -196,7 +196,7 @@ public sealed class EncryptionTests
         using var plain = new FrameBuffer();
         plain.BeginFrame();
         var writer = new MessagePackWriter(plain);
-        SetArguments(table, "plain")(writer);
+        SetArguments(table, "plain")(ref writer);
         writer.Flush();
         plain.EndFrame((byte)OpCode.DictSet, 1);
         var frame = new byte[plain.Length + 16];
@@ -245,7 +245,7 @@ public sealed class EncryptionTests
         return table;
     }
 
-    internal static Action<MessagePackWriter> SetArguments(string table, string key) => writer =>
+    internal static PayloadWriter SetArguments(string table, string key) => (ref MessagePackWriter writer) =>
     {
         writer.Write(table);
         writer.Write(key);

@@ -137,17 +137,17 @@ internal sealed class RawSession : IDisposable
     }
 
     /// <summary>A request frame as it would go on the wire now (sealed when encrypted; each call uses up one counter).</summary>
-    public byte[] BuildFrame(OpCode op, uint requestId, Action<MessagePackWriter>? payload = null) =>
+    public byte[] BuildFrame(OpCode op, uint requestId, PayloadWriter? payload = null) =>
         BuildFrame((byte)op, requestId, payload);
 
-    public byte[] BuildFrame(byte code, uint requestId, Action<MessagePackWriter>? payload = null)
+    public byte[] BuildFrame(byte code, uint requestId, PayloadWriter? payload = null)
     {
         using var buffer = new FrameBuffer();
         buffer.BeginFrame();
         if (payload is not null)
         {
             var writer = new MessagePackWriter(buffer);
-            payload(writer);
+            payload(ref writer); // by ref: MessagePackWriter is a struct whose buffered bytes a copy would lose
             writer.Flush();
         }
 
@@ -175,11 +175,11 @@ internal sealed class RawSession : IDisposable
         await _socket.SendAsync(bytes, SocketFlags.None, cts.Token);
     }
 
-    public Task SendAsync(OpCode op, uint requestId, Action<MessagePackWriter>? payload = null) =>
+    public Task SendAsync(OpCode op, uint requestId, PayloadWriter? payload = null) =>
         SendRawAsync(BuildFrame(op, requestId, payload));
 
     /// <summary>Sends a request and returns its answer (null when the server closed instead).</summary>
-    public async Task<Frame?> CallAsync(OpCode op, uint requestId, Action<MessagePackWriter>? payload = null)
+    public async Task<Frame?> CallAsync(OpCode op, uint requestId, PayloadWriter? payload = null)
     {
         await SendAsync(op, requestId, payload);
         return await ReceiveAsync();
