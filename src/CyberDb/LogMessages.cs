@@ -4,7 +4,7 @@ namespace CyberDb;
 
 /// <summary>
 /// Every log message of the library, source-generated. Event ids: 1xx server life cycle,
-/// 2xx connections, 3xx storage. Messages never carry passwords, keys or stored values.
+/// 2xx connections (TCP and shared memory), 3xx storage. Messages never carry passwords, keys or stored values.
 /// </summary>
 internal static partial class LogMessages
 {
@@ -16,6 +16,15 @@ internal static partial class LogMessages
 
     [LoggerMessage(102, LogLevel.Information, "Stop requested ({Reason}); saving and shutting down")]
     public static partial void StopRequested(ILogger logger, string reason);
+
+    [LoggerMessage(103, LogLevel.Warning, "Shared memory is not offered ({Reason}); same-host clients use TCP")]
+    public static partial void SharedMemoryUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(209, LogLevel.Debug, "Client {EndPoint} attached to shared-memory slot {Slot}")]
+    public static partial void SharedMemoryAttached(ILogger logger, string endPoint, int slot);
+
+    [LoggerMessage(210, LogLevel.Debug, "Client {EndPoint} left shared-memory slot {Slot} ({Reason})")]
+    public static partial void SharedMemoryDetached(ILogger logger, string endPoint, int slot, string reason);
 
     [LoggerMessage(200, LogLevel.Debug, "Client {EndPoint} authenticated")]
     public static partial void ClientConnected(ILogger logger, string endPoint);

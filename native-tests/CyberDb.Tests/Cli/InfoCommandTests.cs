@@ -53,9 +53,11 @@ public class InfoCommandTests : IClassFixture<ServerFixture>
         Assert.True(root.GetProperty("uptimeSeconds").GetDouble() >= 0);
         Assert.True(root.GetProperty("operations").GetInt64() > 0);
         Assert.Equal(JsonValueKind.Null, root.GetProperty("operationsPerSecond").ValueKind);
-        var transport = Assert.Single(root.GetProperty("transports").EnumerateArray());
-        Assert.Equal("tcp", transport.GetProperty("name").GetString());
-        Assert.True(transport.GetProperty("clients").GetInt32() >= 1);
+        // The fixture's own client is on this host: it holds a shared-memory ring pair (and its lifeline socket).
+        var transports = root.GetProperty("transports").EnumerateArray().ToDictionary(t => t.GetProperty("name").GetString()!);
+        Assert.Equal(["tcp", "shm"], transports.Keys);
+        Assert.True(transports["tcp"].GetProperty("clients").GetInt32() + transports["shm"].GetProperty("clients").GetInt32() >= 1);
+        Assert.StartsWith("/dev/shm/cyberdb-", transports["shm"].GetProperty("endPoint").GetString(), StringComparison.Ordinal);
         var table = root.GetProperty("tables").EnumerateArray().Single(t => t.GetProperty("name").GetString() == name);
         Assert.Equal("dict", table.GetProperty("kind").GetString());
         Assert.Equal(1, table.GetProperty("size").GetInt32());

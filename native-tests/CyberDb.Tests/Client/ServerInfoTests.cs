@@ -28,7 +28,9 @@ public class ServerInfoTests : IClassFixture<ServerFixture>
         Assert.True(info.StartedAt <= DateTime.UtcNow);
         var tcp = Assert.Single(info.Transports, t => t.Name == "tcp");
         Assert.EndsWith(":" + _fixture.Port, tcp.EndPoint, StringComparison.Ordinal);
-        Assert.True(tcp.Connections >= 1);
+        var shm = Assert.Single(info.Transports, t => t.Name == "shm");
+        Assert.StartsWith("/dev/shm/cyberdb-", shm.EndPoint, StringComparison.Ordinal);
+        Assert.True(shm.Connections >= 1, "this proxy (Auto, same host) is a shared-memory connection"); // our proxy
         Assert.True(info.OperationsExecuted >= 2);
         Assert.True(info.ManagedBytes > 0);
         Assert.Contains((dictName, CyberTableKind.CyberDict, 2), info.Tables);

@@ -16,6 +16,7 @@ public sealed class OpCodeTests
         { nameof(OpCode.Ping), 3 },
         { nameof(OpCode.Goodbye), 4 },
         { nameof(OpCode.Info), 5 },
+        { nameof(OpCode.AttachSharedMemory), 6 },
         { nameof(OpCode.CreateDict), 10 },
         { nameof(OpCode.CreateList), 11 },
         { nameof(OpCode.GetTableKind), 12 },

@@ -1,4 +1,5 @@
 using CyberDb.Client;
+using CyberDb.Transport.SharedMemory;
 using CyberDb.Transport.Tcp;
 
 namespace CyberDb;
@@ -17,6 +18,9 @@ public sealed class CyberDbClient : IDisposable, IAsyncDisposable
     private readonly Stack<ClientConnection> _idle = new();
     private readonly Lock _gate = new();
     private bool _disposed;
+
+    /// <summary>The server's region, mapped once for all this client's shared-memory connections.</summary>
+    private readonly ClientRegionCache _regions = new();
 
     /// <summary>
     /// With <c>TimeOut</c> set, sweeps the pool every TimeOut/2, so an idle connection is closed
@@ -176,17 +180,49 @@ public sealed class CyberDbClient : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Opens a connection: always TCP first (authentication, and the lifeline), then, for Auto or
+    /// SharedMemory on a loopback host, the upgrade to a ring pair. Auto stays on TCP when the
+    /// upgrade cannot be had; SharedMemory throws, saying why.
+    /// </summary>
     private ClientConnection Open()
     {
-        switch (_options.Transport)
+        var transport = _options.Transport;
+        var sharedMemoryPossible = transport != CyberTransport.Tcp && SharedMemoryClientConnection.IsPossible(_options.Host);
+        if (transport == CyberTransport.SharedMemory && !sharedMemoryPossible)
         {
-            case CyberTransport.SharedMemory:
-                throw new CyberDbConnectionException(
-                    CyberDbConnectionFailure.Unreachable,
-                    "Transport=SharedMemory was requested, but this client build has no shared-memory transport yet; use Auto or Tcp");
-            default:
-                return TcpClientConnection.Open(_options, _keys);
+            throw new CyberDbConnectionException(
+                CyberDbConnectionFailure.Unreachable,
+                $"Transport=SharedMemory was requested, but shared memory needs Linux and a server on this host (Host={_options.Host} is not a loopback address); use Auto or Tcp");
         }
+
+        var tcp = TcpClientConnection.Open(_options, _keys, askSharedMemory: sharedMemoryPossible);
+        if (!sharedMemoryPossible)
+        {
+            return tcp;
+        }
+
+        string reason;
+        try
+        {
+            if (SharedMemoryClientConnection.TryUpgrade(tcp, _regions, _options, out var sharedMemory, out reason))
+            {
+                return sharedMemory!;
+            }
+        }
+        catch
+        {
+            tcp.Dispose();
+            throw;
+        }
+
+        if (transport == CyberTransport.SharedMemory)
+        {
+            tcp.Dispose();
+            throw new CyberDbConnectionException(CyberDbConnectionFailure.Unreachable, $"Transport=SharedMemory was requested, but {reason}");
+        }
+
+        return tcp;
     }
 
     public void Dispose()
@@ -210,6 +246,8 @@ public sealed class CyberDbClient : IDisposable, IAsyncDisposable
         {
             connection.Dispose();
         }
+
+        _regions.Dispose(); // connections still rented keep their own lease on the mapping
     }
 
     public ValueTask DisposeAsync()

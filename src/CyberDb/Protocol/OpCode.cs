@@ -17,6 +17,12 @@ internal enum OpCode : byte
     Goodbye = 4,
     /// <summary>No arguments; answers a map of server statistics and tables (<c>cyberdb info</c>).</summary>
     Info = 5,
+    /// <summary>
+    /// After authentication, from a client on the server's host: [pid] → [slot, slotGeneration] (the
+    /// ring pair is the client's from now on; this socket becomes the lifeline) or nil (no free slot:
+    /// the connection stays on TCP).
+    /// </summary>
+    AttachSharedMemory = 6,
 
     // --- catalog (payload: table name) -------------------------------------------------------
     CreateDict = 10, // name, items: map or nil

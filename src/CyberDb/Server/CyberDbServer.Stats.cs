@@ -36,12 +36,17 @@ public sealed partial class CyberDbServer
     /// <summary>Runs inside the Info operation (with the tables held): cheap reads only.</summary>
     private ServerStats CollectStats(ServerContext context, TcpListenerHost tcp)
     {
-        // Every connection is (or lives beside) a TCP socket today; the shared-memory transport
-        // adds its own line when it lands.
+        // Every shared-memory client also holds a TCP socket (its lifeline): the tcp line counts
+        // those that are served over TCP.
+        var sharedMemoryClients = context.SharedMemory?.AttachedCount ?? 0;
         var transports = new List<ServerStats.TransportStats>(2)
         {
-            new("tcp", tcp.EndPoint, context.Connections),
+            new("tcp", tcp.EndPoint, context.Connections - sharedMemoryClients),
         };
+        if (context.SharedMemory is { } sharedMemory)
+        {
+            transports.Add(new("shm", sharedMemory.Path, sharedMemoryClients));
+        }
 
         var lastSaveTicks = Interlocked.Read(ref _lastSaveTicks);
         var now = _timeProvider.GetUtcNow();

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using CyberDb.Engine;
 using CyberDb.Security;
 using CyberDb.Server;
+using CyberDb.Transport.SharedMemory;
 using CyberDb.Transport.Tcp;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -24,6 +25,7 @@ public sealed partial class CyberDbServer : IDisposable, IAsyncDisposable
     private readonly Lock _gate = new();
     private Executor? _executor;
     private TcpListenerHost? _tcp;
+    private SharedMemoryHost? _sharedMemory;
     private ServerContext? _context;
     private bool _stopped;
     private IpWhitelist _whitelist = IpWhitelist.Default;
@@ -67,18 +69,21 @@ public sealed partial class CyberDbServer : IDisposable, IAsyncDisposable
                 Logger = _printLogFactory.CreateLogger("CyberDb.Server");
             }
 
-            var executor = new Executor(_database);
-            var context = new ServerContext(validated, executor, Logger, _timeProvider) { Whitelist = _whitelist };
-            TcpListenerHost tcp;
-            try
+            // The TCP port first: the region's name follows the bound port (Port = 0 resolves here).
+            var tcp = new TcpListenerHost(validated);
+            SharedMemoryHost? sharedMemory = null;
+            if (validated.SharedMemory)
             {
-                tcp = new TcpListenerHost(context);
+                sharedMemory = SharedMemoryHost.TryCreate(validated.Host, tcp.Port, validated.MaxConnections, validated.MaxFrameBytes, _timeProvider, out var reason);
+                if (sharedMemory is null)
+                {
+                    LogMessages.SharedMemoryUnavailable(Logger, reason ?? "unknown");
+                }
             }
-            catch
-            {
-                executor.Dispose();
-                throw;
-            }
+
+            var executor = new Executor(_database, sharedMemory);
+            var context = new ServerContext(validated, executor, Logger, _timeProvider) { Whitelist = _whitelist, SharedMemory = sharedMemory };
+            tcp.Bind(context);
 
             _startedAt = _timeProvider.GetUtcNow();
             executor.Dispatcher.StatsProvider = () => CollectStats(context, tcp);
@@ -87,8 +92,9 @@ public sealed partial class CyberDbServer : IDisposable, IAsyncDisposable
             _executor = executor;
             _context = context;
             _tcp = tcp;
+            _sharedMemory = sharedMemory;
             StartBackupTimer();
-            LogMessages.ServerStarted(Logger, tcp.EndPoint, "tcp", _database.Count);
+            LogMessages.ServerStarted(Logger, tcp.EndPoint, sharedMemory is null ? "tcp" : $"tcp, shared memory ({sharedMemory.Path})", _database.Count);
         }
     }
 
@@ -152,6 +158,7 @@ public sealed partial class CyberDbServer : IDisposable, IAsyncDisposable
 
         tcp.Dispose();
         executor?.Dispose();
+        _sharedMemory?.Dispose(); // after the executor: nobody polls the rings any more
         LogMessages.ServerStopped(Logger);
         _printLogFactory?.Dispose();
     }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using CyberDb.Engine;
+using CyberDb.Transport.SharedMemory;
 
 namespace CyberDb.Server;
 
@@ -12,6 +13,8 @@ namespace CyberDb.Server;
 /// connections: measured, a hand-off to another thread and back cost more than the whole operation
 /// on a 2-core machine, ~150 µs against ~40 µs).</item>
 /// </list>
+/// <item>With shared memory on, the executor thread also polls every attached ring pair
+/// (<see cref="SharedMemoryHost.Poll"/>) between queue items: no hand-off, no Task per message.</item>
 /// The engine lock is held only while an operation runs: never across I/O or waiting.
 /// </summary>
 /// <remarks>
@@ -21,6 +24,9 @@ namespace CyberDb.Server;
 /// sides form a Dekker pair: the executor writes the flag then reads the queue; a producer writes
 /// the queue then reads the flag; both with full fences (Interlocked), so one of them always sees
 /// the other. The wait also has a timeout as a second line of defence.
+/// With shared memory on, the thread sleeps on the region's doorbell futex instead (clients ring it
+/// after publishing a request, see <see cref="ExecutorDoorbell"/>), and <see cref="Post"/> rings it
+/// too, so one wait covers both kinds of work.
 /// </remarks>
 internal sealed class Executor : IDisposable
 {
@@ -40,9 +46,14 @@ internal sealed class Executor : IDisposable
     /// <summary>1 while the executor is (about to be) blocked on <see cref="_wake"/>; written by the executor only.</summary>
     private int _sleeping;
 
-    public Executor(Database database)
+    /// <summary>Set before <see cref="Start"/> when the server offers shared memory; then the thread polls its rings.</summary>
+    private readonly SharedMemoryHost? _sharedMemory;
+
+    public Executor(Database database, SharedMemoryHost? sharedMemory = null)
     {
         _database = database;
+        _sharedMemory = sharedMemory;
+        sharedMemory?.Bind(this);
         _dispatcher = new OperationDispatcher(database);
         _thread = new Thread(Run) { IsBackground = true, Name = "CyberDb executor" };
     }
@@ -70,6 +81,12 @@ internal sealed class Executor : IDisposable
     public void Post(IExecutorWork work)
     {
         _queue.Enqueue(work);
+        if (_sharedMemory is { } sharedMemory)
+        {
+            Interlocked.MemoryBarrier(); // the enqueue before the sleeping-flag read (see ExecutorDoorbell)
+            sharedMemory.Doorbell.RingIfSleeping();
+            return;
+        }
 
         // Interlocked read: a full fence after the enqueue (see remarks).
         if (Interlocked.CompareExchange(ref _sleeping, 0, 0) == 1)
@@ -97,6 +114,12 @@ internal sealed class Executor : IDisposable
 
     private void Run()
     {
+        if (_sharedMemory is { } sharedMemory)
+        {
+            RunWithSharedMemory(sharedMemory);
+            return;
+        }
+
         var spins = 0;
         while (!_stopping)
         {
@@ -125,9 +148,36 @@ internal sealed class Executor : IDisposable
         }
     }
 
+    /// <summary>The loop with shared memory: queue items, then one poll of every ring pair; idle, sleep on the doorbell.</summary>
+    private void RunWithSharedMemory(SharedMemoryHost sharedMemory)
+    {
+        var hasWork = new WorkCondition(this, sharedMemory);
+        while (!_stopping)
+        {
+            var progressed = false;
+            while (_queue.TryDequeue(out var work))
+            {
+                Execute(work);
+                progressed = true;
+            }
+
+            progressed |= sharedMemory.Poll(this);
+            if (!progressed)
+            {
+                sharedMemory.Doorbell.WaitForWork(ref hasWork, RingWaitPolicy.Default, IdleWaitMilliseconds);
+            }
+        }
+    }
+
+    private readonly struct WorkCondition(Executor executor, SharedMemoryHost sharedMemory) : IWaitCondition
+    {
+        public bool IsMet() => !executor._queue.IsEmpty || executor._stopping || sharedMemory.HasWork();
+    }
+
     public void Dispose()
     {
         _stopping = true;
+        _sharedMemory?.Doorbell.Ring();
         _wake.Set();
         if (_thread.IsAlive && Thread.CurrentThread != _thread)
         {

@@ -34,6 +34,9 @@ internal sealed class ServerContext
 
     public Executor Executor { get; }
 
+    /// <summary>The shared-memory transport, when this server offers it (same-host clients that ask get a ring pair).</summary>
+    public Transport.SharedMemory.SharedMemoryHost? SharedMemory { get; init; }
+
     public ILogger Logger { get; }
 
     public TimeProvider TimeProvider { get; }

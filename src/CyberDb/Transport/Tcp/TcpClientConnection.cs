@@ -37,14 +37,24 @@ internal sealed class TcpClientConnection : ClientConnection
 
     public override CyberTransport Transport => CyberTransport.Tcp;
 
-    /// <summary>Connects and authenticates; throws the documented exception for each way that fails.</summary>
-    public static TcpClientConnection Open(CyberDbClientOptions options, AuthKeyCache keys)
+    /// <summary>The server's MaxFrameBytes, from its hello.</summary>
+    public int ServerMaxFrameBytes => _serverMaxFrameBytes;
+
+    /// <summary>The shared-memory region the server offered in its reply to authentication, if it did (only when asked).</summary>
+    public (string Path, long Generation)? SharedMemoryOffer { get; private set; }
+
+    /// <summary>
+    /// Connects and authenticates; throws the documented exception for each way that fails. With
+    /// <paramref name="askSharedMemory"/> the server is told this client can use shared memory, and
+    /// offers its region (<see cref="SharedMemoryOffer"/>).
+    /// </summary>
+    public static TcpClientConnection Open(CyberDbClientOptions options, AuthKeyCache keys, bool askSharedMemory = false)
     {
         var socket = ConnectSocket(options);
         var connection = new TcpClientConnection(socket, options);
         try
         {
-            connection.Authenticate(keys);
+            connection.Authenticate(keys, askSharedMemory);
             return connection;
         }
         catch
@@ -93,7 +103,7 @@ internal sealed class TcpClientConnection : ClientConnection
         }
     }
 
-    private void Authenticate(AuthKeyCache keys)
+    private void Authenticate(AuthKeyCache keys, bool askSharedMemory)
     {
         ReceiveFrame();
         var status = (ResponseStatus)Response.Array[FrameHeader.CodeOffset];
@@ -138,7 +148,8 @@ internal sealed class TcpClientConnection : ClientConnection
         var writer = new MessagePackWriter(Request);
         writer.WriteArrayHeader(4);
         writer.Write(ProtocolLimits.ProtocolVersion);
-        writer.Write((int)(Options.Encrypt ? Handshake.Flags.Encrypt : Handshake.Flags.None));
+        writer.Write((int)((Options.Encrypt ? Handshake.Flags.Encrypt : Handshake.Flags.None)
+            | (askSharedMemory ? Handshake.Flags.SharedMemory : Handshake.Flags.None)));
         writer.Write(clientNonce);
         writer.Write(Handshake.ClientProof(key, serverNonce, clientNonce));
         writer.Flush();
@@ -152,11 +163,22 @@ internal sealed class TcpClientConnection : ClientConnection
         }
 
         var reply = new MessagePackReader(Response.Payload);
-        reply.ReadArrayHeader();
+        var replyItems = reply.ReadArrayHeader();
         var serverProof = reply.ReadBytes()?.ToArray() ?? [];
         if (!Handshake.ProofEquals(Handshake.ServerProof(key, clientNonce, serverNonce), serverProof))
         {
             throw new CyberDbAuthenticationException("the server could not prove that it knows the password");
+        }
+
+        if (replyItems >= 2 && !reply.TryReadNil())
+        {
+            if (reply.ReadArrayHeader() != 2)
+            {
+                throw Violation("the server's shared-memory offer is malformed");
+            }
+
+            var path = reply.ReadString() ?? throw Violation("the server's shared-memory offer has no path");
+            SharedMemoryOffer = (path, reply.ReadInt64());
         }
 
         if (Options.Encrypt)
@@ -254,6 +276,63 @@ internal sealed class TcpClientConnection : ClientConnection
             }
 
             destination = destination[read..];
+        }
+    }
+
+    /// <summary>
+    /// Asks for a shared-memory ring pair for this process (after the server offered its region).
+    /// On success this connection must carry no more requests: it is the lifeline.
+    /// </summary>
+    /// <returns>The slot and its generation, or null with the server's reason.</returns>
+    public (int Slot, long SlotGeneration)? AttachSharedMemory(out string? refusal)
+    {
+        var writer = BeginRequest(OpCode.AttachSharedMemory, table: null);
+        writer.Write(Environment.ProcessId);
+        writer.Flush();
+        var reader = new MessagePackReader(Execute());
+        if (reader.ReadArrayHeader() == 2)
+        {
+            refusal = null;
+            return (reader.ReadInt32(), reader.ReadInt64());
+        }
+
+        refusal = reader.ReadString() ?? "the server gave no slot";
+        return null;
+    }
+
+    /// <summary>
+    /// Lifeline check while a shared-memory call waits: false once the server closed the socket
+    /// (it stopped or was killed) or sent a goodbye. No allocation, one poll syscall.
+    /// </summary>
+    public bool IsServerListening()
+    {
+        try
+        {
+            return !_socket.Poll(0, SelectMode.SelectRead);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>After the lifeline went quiet: the server's goodbye message, if it sent one before closing.</summary>
+    public string? TryReadGoodbye()
+    {
+        try
+        {
+            if (_socket.Available == 0)
+            {
+                return null;
+            }
+
+            _socket.ReceiveTimeout = 1000;
+            ReceiveFrame();
+            return ReadString(Response.Payload);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or CyberDbConnectionException)
+        {
+            return null;
         }
     }
 

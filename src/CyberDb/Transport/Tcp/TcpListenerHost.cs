@@ -14,16 +14,18 @@ namespace CyberDb.Transport.Tcp;
 /// </summary>
 internal sealed class TcpListenerHost : IDisposable
 {
-    private readonly ServerContext _context;
+    private readonly CyberDbServerOptions _options;
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<TcpServerConnection, Task> _connections = new();
+    private ServerContext? _context;
     private Task? _acceptLoop;
 
-    public TcpListenerHost(ServerContext context)
+    /// <summary>Binds and listens (so <see cref="Port"/> is known); serving starts with <see cref="Bind"/> and <see cref="Start"/>.</summary>
+    public TcpListenerHost(CyberDbServerOptions options)
     {
-        _context = context;
-        var address = ParseHost(context.Options.Host);
+        _options = options;
+        var address = ParseHost(options.Host);
         _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         if (address.Equals(IPAddress.IPv6Any))
         {
@@ -32,13 +34,13 @@ internal sealed class TcpListenerHost : IDisposable
 
         try
         {
-            _listener.Bind(new IPEndPoint(address, context.Options.Port));
+            _listener.Bind(new IPEndPoint(address, options.Port));
             _listener.Listen(512);
         }
         catch (SocketException e)
         {
             _listener.Dispose();
-            throw new CyberDbException($"cannot listen on {context.Options.Host}:{context.Options.Port}: {e.Message}", e);
+            throw new CyberDbException($"cannot listen on {options.Host}:{options.Port}: {e.Message}", e);
         }
 
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
@@ -46,9 +48,22 @@ internal sealed class TcpListenerHost : IDisposable
 
     public int Port { get; }
 
-    public string EndPoint => $"{_context.Options.Host}:{Port}";
+    public string EndPoint => $"{_options.Host}:{Port}";
 
-    public void Start() => _acceptLoop = Task.Run(AcceptLoopAsync);
+    /// <summary>The running server's shared state; before <see cref="Start"/>.</summary>
+    public void Bind(ServerContext context) => _context = context;
+
+    public void Start()
+    {
+        if (_context is null)
+        {
+            throw new InvalidOperationException("Bind the listener to a server context before Start");
+        }
+
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
+    private ServerContext Context => _context!;
 
     private static IPAddress ParseHost(string host)
     {
@@ -81,14 +96,14 @@ internal sealed class TcpListenerHost : IDisposable
             }
             catch (SocketException e)
             {
-                LogMessages.AcceptFailed(_context.Logger, e);
+                LogMessages.AcceptFailed(Context.Logger, e);
                 continue;
             }
 
-            var connection = new TcpServerConnection(socket, _context);
+            var connection = new TcpServerConnection(socket, Context);
             if (Refusal(connection) is { } refusal)
             {
-                LogMessages.ConnectionRefused(_context.Logger, connection.RemoteEndPoint, refusal.Reason);
+                LogMessages.ConnectionRefused(Context.Logger, connection.RemoteEndPoint, refusal.Reason);
                 _ = connection.RefuseAsync(refusal.Status, refusal.Message);
                 continue;
             }
@@ -107,7 +122,7 @@ internal sealed class TcpListenerHost : IDisposable
         }
         finally
         {
-            _context.RemoveConnection();
+            Context.RemoveConnection();
             _connections.TryRemove(connection, out _);
         }
     }
@@ -120,24 +135,24 @@ internal sealed class TcpListenerHost : IDisposable
     private (ResponseStatus Status, string Message, string Reason)? Refusal(TcpServerConnection connection)
     {
         var address = connection.RemoteAddress;
-        if (_context.Options.Encrypt && !_context.Whitelist.Contains(address))
+        if (Context.Options.Encrypt && !Context.Whitelist.Contains(address))
         {
             return (ResponseStatus.Refused,
                 Protocol.Refusal.Format(CyberDbConnectionFailure.NotWhitelisted, $"the client address {address} is not whitelisted on this server (see CyberDbServer.SetIpWhitelist)"),
                 "not whitelisted");
         }
 
-        if (_context.Throttle.IsLockedOut(address, out var remaining))
+        if (Context.Throttle.IsLockedOut(address, out var remaining))
         {
             return (ResponseStatus.AuthenticationFailed,
                 $"too many failed authentications from {address}; refused for another {Math.Ceiling(remaining.TotalSeconds):0} s",
                 "locked out after failed authentications");
         }
 
-        if (!_context.TryAddConnection())
+        if (!Context.TryAddConnection())
         {
             return (ResponseStatus.Refused,
-                Protocol.Refusal.Format(CyberDbConnectionFailure.TooManyConnections, $"the server has reached its MaxConnections ({_context.Options.MaxConnections})"),
+                Protocol.Refusal.Format(CyberDbConnectionFailure.TooManyConnections, $"the server has reached its MaxConnections ({Context.Options.MaxConnections})"),
                 "too many connections");
         }
 

@@ -5,6 +5,7 @@ using CyberDb.Engine;
 using CyberDb.Protocol;
 using CyberDb.Security;
 using CyberDb.Server;
+using CyberDb.Transport.SharedMemory;
 using MessagePack;
 using Microsoft.Extensions.Logging;
 
@@ -203,7 +204,7 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
         writer = new MessagePackWriter(_response);
         writer.WriteArrayHeader(2);
         writer.Write(Handshake.ServerProof(_context.AuthKey, clientNonce, serverNonce));
-        writer.WriteNil(); // shared-memory offer: none over this connection yet
+        WriteSharedMemoryOffer(ref writer, clientFlags);
         writer.Flush();
         _response.EndFrame((byte)ResponseStatus.Ok, _requestId);
         await SendResponseAsync(cancellationToken).ConfigureAwait(false);
@@ -215,6 +216,156 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
 
         LogMessages.ClientConnected(_context.Logger, RemoteEndPoint);
         return true;
+    }
+
+    /// <summary>
+    /// The region ([path, generation]) for a client that asked for shared memory from this host;
+    /// nil for everyone else: a remote peer is never told where the region lives.
+    /// </summary>
+    private void WriteSharedMemoryOffer(ref MessagePackWriter writer, Handshake.Flags clientFlags)
+    {
+        if (_context.SharedMemory is { } sharedMemory && (clientFlags & Handshake.Flags.SharedMemory) != 0 && IPAddress.IsLoopback(RemoteAddress))
+        {
+            writer.WriteArrayHeader(2);
+            writer.Write(sharedMemory.Path);
+            writer.Write(sharedMemory.Generation);
+        }
+        else
+        {
+            writer.WriteNil();
+        }
+    }
+
+    /// <summary>
+    /// Answers <see cref="OpCode.AttachSharedMemory"/>: a ring pair for the client's process, after
+    /// which this socket is only the lifeline (see <see cref="LifelineAsync"/>). False when no
+    /// slot was given (the connection goes on over TCP).
+    /// </summary>
+    private async Task<bool> TryAttachSharedMemoryAsync(CancellationToken stopping)
+    {
+        var sharedMemory = _context.SharedMemory;
+        int pid;
+        try
+        {
+            var reader = new SpanReader(_request.Payload.Span);
+            pid = reader.ReadInt32();
+            reader.ExpectEnd();
+        }
+        catch (ProtocolException e)
+        {
+            await SendErrorAsync(ResponseStatus.BadRequest, e.Message, stopping).ConfigureAwait(false);
+            throw new IOException("malformed shared-memory request", e); // ends the connection like any bad request
+        }
+
+        SharedMemorySession? session = null;
+        string? refusal = null;
+        if (sharedMemory is null || !IPAddress.IsLoopback(RemoteAddress))
+        {
+            refusal = "this server offers no shared memory to this client";
+        }
+        else
+        {
+            try
+            {
+                session = sharedMemory.TryAttach(pid);
+                refusal = session is null ? "every shared-memory slot is taken" : null;
+            }
+            catch (ArgumentException e)
+            {
+                refusal = e.Message; // no such process on this host: the client is not where it says
+            }
+        }
+
+        _response.BeginFrame();
+        var writer = new MessagePackWriter(_response);
+        if (session is null)
+        {
+            writer.WriteArrayHeader(1);
+            writer.Write(refusal);
+        }
+        else
+        {
+            writer.WriteArrayHeader(2);
+            writer.Write(session.Slot);
+            writer.Write(session.SlotGeneration);
+        }
+
+        writer.Flush();
+        _response.EndFrame((byte)ResponseStatus.Ok, _requestId);
+        try
+        {
+            await SendResponseAsync(stopping).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (session is not null)
+            {
+                sharedMemory!.Detach(session);
+            }
+
+            throw;
+        }
+
+        if (session is null)
+        {
+            return false;
+        }
+
+        LogMessages.SharedMemoryAttached(_context.Logger, RemoteEndPoint, session.Slot);
+        var reason = "lifeline closed";
+        try
+        {
+            reason = await LifelineAsync(session, stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            sharedMemory!.Detach(session);
+            LogMessages.SharedMemoryDetached(_context.Logger, RemoteEndPoint, session.Slot, reason);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Holds the socket of a shared-memory client until it closes (the client exited or was killed:
+    /// the kernel closes its sockets), sends anything, breaks the protocol on its rings, idles past
+    /// the server's <c>Timeout</c>, or the server stops. Then the slot is reclaimed; the client,
+    /// which watches the same socket while it waits, sees it close.
+    /// </summary>
+    private async Task<string> LifelineAsync(SharedMemorySession session, CancellationToken stopping)
+    {
+        var idleTimeout = _context.Options.Timeout;
+        var check = TimeSpan.FromMilliseconds(250);
+        if (idleTimeout > TimeSpan.Zero && idleTimeout / 4 < check)
+        {
+            check = idleTimeout / 4;
+        }
+
+        var probe = new byte[1];
+        var receive = _socket.ReceiveAsync(probe.AsMemory(), SocketFlags.None, stopping).AsTask();
+        while (true)
+        {
+            var finished = await Task.WhenAny(receive, Task.Delay(check, _context.TimeProvider, stopping)).ConfigureAwait(false);
+            if (finished == receive)
+            {
+                return "the client closed its connection";
+            }
+
+            stopping.ThrowIfCancellationRequested();
+            if (session.IsClosed)
+            {
+                await SendGoodbyeAsync(CyberDbConnectionFailure.ProtocolViolation, $"{session.CloseReason}; the connection is closed").ConfigureAwait(false);
+                return session.CloseReason ?? "protocol violation";
+            }
+
+            if (idleTimeout > TimeSpan.Zero && _context.TimeProvider.GetElapsedTime(session.LastActivityTimestamp) > idleTimeout)
+            {
+                await SendGoodbyeAsync(
+                    CyberDbConnectionFailure.IdleTimeout,
+                    $"the server closed the connection after {idleTimeout.TotalSeconds:0.###} s idle (its Timeout option)").ConfigureAwait(false);
+                return "idle timeout";
+            }
+        }
     }
 
     private void RecordFailure()
@@ -272,6 +423,16 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
             if (received != Received.Frame)
             {
                 return; // client closed, or a frame refused (already answered)
+            }
+
+            if (_op == OpCode.AttachSharedMemory)
+            {
+                if (await TryAttachSharedMemoryAsync(stopping).ConfigureAwait(false))
+                {
+                    return; // the client was served over shared memory until its lifeline ended
+                }
+
+                continue;
             }
 
             _context.Executor.Execute(this);
