@@ -12,7 +12,14 @@ namespace CyberDb.TestHost;
 /// <item><c>increment &lt;dict&gt; &lt;key&gt; &lt;count&gt;</c>: prints <c>READY</c>, waits for a <c>go</c> line,
 /// increments <c>count</c> times, prints <c>DONE &lt;last result&gt;</c>.</item>
 /// <item><c>spin &lt;dict&gt; &lt;key&gt;</c>: increments forever; prints <c>RUNNING</c> after the first 100. Tests kill it.</item>
+/// <item><c>tryupdate &lt;dict&gt; &lt;key&gt; &lt;count&gt;</c>: like <c>increment</c>, but each step is a
+/// compare-and-swap loop (read, <c>TryUpdate(v + 1, v)</c>, retry on a lost race); <c>DONE &lt;retries&gt;</c>.</item>
+/// <item><c>threads &lt;dict&gt; &lt;key&gt; &lt;threads&gt; &lt;count&gt;</c>: like <c>increment</c> from
+/// that many threads, each with its own proxy (its own pooled connection); <c>DONE</c>.</item>
+/// <item><c>spin-big &lt;dict&gt; &lt;bytes&gt;</c>: sets and reads back a value of that size forever
+/// (so a kill lands mid-chunk); prints <c>RUNNING</c> after the first round trip. Tests kill it.</item>
 /// </list>
+/// The transport is <c>Tcp</c> unless the environment variable <c>CYBERDB_TRANSPORT</c> names another.
 /// Any unexpected exception prints <c>ERROR &lt;type&gt;: &lt;message&gt;</c> and exits 1.
 /// </summary>
 internal sealed class ClientOpsMode : ITestHostMode
@@ -27,7 +34,7 @@ internal sealed class ClientOpsMode : ITestHostMode
             {
                 Port = int.Parse(args[0], CultureInfo.InvariantCulture),
                 Password = args[1],
-                Transport = CyberTransport.Tcp,
+                Transport = Enum.Parse<CyberTransport>(Environment.GetEnvironmentVariable("CYBERDB_TRANSPORT") ?? nameof(CyberTransport.Tcp)),
                 OperationTimeout = TimeSpan.FromSeconds(20),
             };
             using var client = CyberDbClient.Connect(options);
@@ -38,6 +45,9 @@ internal sealed class ClientOpsMode : ITestHostMode
                 case "basic": Basic(proxy, args[3]); break;
                 case "increment": Increment(proxy, args[3], args[4], int.Parse(args[5], CultureInfo.InvariantCulture)); break;
                 case "spin": Spin(proxy, args[3], args[4]); break;
+                case "tryupdate": TryUpdateLoop(proxy, args[3], args[4], int.Parse(args[5], CultureInfo.InvariantCulture)); break;
+                case "threads": Threads(client, args[3], args[4], int.Parse(args[5], CultureInfo.InvariantCulture), int.Parse(args[6], CultureInfo.InvariantCulture)); break;
+                case "spin-big": SpinBig(proxy, args[3], int.Parse(args[4], CultureInfo.InvariantCulture)); break;
                 default: throw new ArgumentException($"unknown script {args[2]}");
             }
 
@@ -133,6 +143,84 @@ internal sealed class ClientOpsMode : ITestHostMode
         {
             dict.Increment(key);
             if (i == 100)
+            {
+                Console.WriteLine("RUNNING");
+            }
+        }
+    }
+
+    private static void WaitForGo()
+    {
+        Console.WriteLine("READY");
+        if (Console.ReadLine() != "go")
+        {
+            throw new InvalidOperationException("expected go");
+        }
+    }
+
+    private static void TryUpdateLoop(CyberProxy proxy, string table, string key, int count)
+    {
+        var dict = proxy.GetCyberDict(table);
+        WaitForGo();
+        long retries = 0;
+        for (var i = 0; i < count; i++)
+        {
+            while (true)
+            {
+                var current = dict.Get<long>(key);
+                if (dict.TryUpdate(key, current + 1, current))
+                {
+                    break;
+                }
+
+                retries++;
+            }
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"DONE {retries}"));
+    }
+
+    private static void Threads(CyberDbClient client, string table, string key, int threads, int count)
+    {
+        WaitForGo();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
+        {
+            try
+            {
+                using var own = client.GetProxy();
+                own.Connect();
+                var dict = own.GetCyberDict(table);
+                for (var i = 0; i < count; i++)
+                {
+                    dict.Increment(key);
+                }
+            }
+            catch (Exception e)
+            {
+                failures.Enqueue(e);
+            }
+        })).ToList();
+        workers.ForEach(t => t.Start());
+        workers.ForEach(t => t.Join());
+        if (failures.TryDequeue(out var failure))
+        {
+            throw failure;
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"DONE {client.Transport}"));
+    }
+
+    private static void SpinBig(CyberProxy proxy, string table, int bytes)
+    {
+        var dict = proxy.GetCyberDict(table);
+        var value = new byte[bytes];
+        for (var i = 1; ; i++)
+        {
+            value[0] = (byte)i;
+            dict["big"] = value;
+            _ = dict["big"];
+            if (i == 1)
             {
                 Console.WriteLine("RUNNING");
             }

@@ -3,8 +3,8 @@ using System.Globalization;
 namespace CyberDb.TestHost;
 
 /// <summary>
-/// <c>server &lt;password&gt; [MaxConnections=n] [TimeoutMs=n]</c>: a real CyberDb server on a free
-/// loopback port. Prints <c>PORT &lt;n&gt;</c> once clients can connect, then obeys standard input:
+/// <c>server &lt;password&gt; [MaxConnections=n] [TimeoutMs=n] [Port=n]</c>: a real CyberDb server on a
+/// loopback port (a free one unless Port is given). Prints <c>PORT &lt;n&gt;</c> once clients can connect, then obeys standard input:
 /// <c>stall</c> blocks the executor (prints <c>STALLED</c> once it is blocked: a live server that
 /// answers nothing), <c>release</c> unblocks it (<c>RELEASED</c>), <c>stop</c> or end of input
 /// stops the server (<c>STOPPED</c>, exit 0). Tests kill it to play a crashed server.
@@ -22,6 +22,7 @@ internal sealed class ServerMode : ITestHostMode
             switch (key)
             {
                 case "MaxConnections": options.MaxConnections = value; break;
+                case "Port": options.Port = value; break;
                 case "TimeoutMs": options.Timeout = TimeSpan.FromMilliseconds(value); break;
                 default: throw new ArgumentException($"unknown server option {key}");
             }

@@ -55,7 +55,10 @@ public sealed class ChildProcess : IDisposable
         }
     }
 
-    public static ChildProcess Start(string mode, params string[] args)
+    public static ChildProcess Start(string mode, params string[] args) => Start(environment: null, mode, args);
+
+    /// <summary>Starts the test host in <paramref name="mode"/> with extra environment variables.</summary>
+    public static ChildProcess Start(IReadOnlyDictionary<string, string>? environment, string mode, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -64,6 +67,11 @@ public sealed class ChildProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         info.ArgumentList.Add(HostPath);
         info.ArgumentList.Add(mode);
         foreach (var arg in args)
