@@ -105,7 +105,7 @@ internal sealed class TcpClientConnection : ClientConnection
 
     private void Authenticate(AuthKeyCache keys, bool askSharedMemory)
     {
-        ReceiveFrame();
+        ReceiveHello();
         var status = (ResponseStatus)Response.Array[FrameHeader.CodeOffset];
         if (status != ResponseStatus.Ok)
         {
@@ -185,6 +185,28 @@ internal sealed class TcpClientConnection : ClientConnection
         {
             // The server's reply was the last clear frame: from here on both sides seal.
             _channel = SecureChannel.ForClient(key, serverNonce, clientNonce);
+        }
+    }
+
+    /// <summary>The server speaks first; a server that accepts and then says nothing (or resets) fails like any call.</summary>
+    private void ReceiveHello()
+    {
+        try
+        {
+            ReceiveFrame();
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+        {
+            IsBroken = true;
+            throw new CyberDbConnectionException(
+                CyberDbConnectionFailure.OperationTimeout,
+                $"{_endPoint} accepted the connection but sent no hello within OperationTimeout ({Options.OperationTimeout.TotalSeconds:0.###} s); is it a CyberDb server?",
+                e);
+        }
+        catch (SocketException e)
+        {
+            IsBroken = true;
+            throw new CyberDbConnectionException(CyberDbConnectionFailure.ServerClosed, $"the connection to {_endPoint} failed during the hello: {e.Message}", e);
         }
     }
 
