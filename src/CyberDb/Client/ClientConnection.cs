@@ -28,6 +28,15 @@ internal abstract class ClientConnection : IDisposable
 
     public abstract CyberTransport Transport { get; }
 
+    /// <summary>
+    /// The server's table-set version as this transport can see it without a round trip, or
+    /// <see langword="null"/> when it cannot (TCP): then every table-kind check asks the server.
+    /// </summary>
+    public virtual long? TableSetVersion => null;
+
+    /// <summary>Tables whose kind this connection checked, and the table-set version read before the check.</summary>
+    public TableKindCache KnownTables { get; } = new();
+
     /// <summary>True after a transport failure: the connection must not be used again.</summary>
     public bool IsBroken { get; protected set; }
 

@@ -181,6 +181,17 @@ public sealed class CyberProxy : IDisposable
     {
         ValidateName(name);
         var connection = Connection;
+
+        // Shared memory: the executor publishes its table-set version before it answers the
+        // request that changed it, so an unchanged version means no create or delete has been
+        // answered since our last check, and the check's answer still holds (the seed's
+        // get_cyberdict on every web request then costs no round trip).
+        var version = connection.TableSetVersion;
+        if (version is { } seen && connection.KnownTables.Contains(name, kind, seen))
+        {
+            return;
+        }
+
         var writer = connection.BeginRequest(OpCode.GetTableKind, name);
         writer.Flush();
         var reader = new MessagePackReader(connection.Execute());
@@ -188,6 +199,11 @@ public sealed class CyberProxy : IDisposable
         if (actual != kind)
         {
             throw new CyberDbException($"table '{name}' is a {actual}, not a {kind}");
+        }
+
+        if (version is { } before)
+        {
+            connection.KnownTables.Remember(name, kind, before);
         }
     }
 

@@ -19,6 +19,13 @@ internal sealed class Database
 
     public int Count => _tables.Count;
 
+    /// <summary>
+    /// Goes up whenever a table is added, removed or replaced: shared-memory clients compare it
+    /// with the value they saw when they last checked a table's kind, and skip the round trip
+    /// while it has not moved (see <c>SharedMemoryHost.PublishTableSetVersion</c>).
+    /// </summary>
+    public long TableSetVersion { get; private set; }
+
     public IEnumerable<Table> Tables => _tables.Values;
 
     public bool TryGet(ReadOnlySpan<byte> utf8Name, out Table table)
@@ -30,11 +37,15 @@ internal sealed class Database
 
     public bool TryGet(string name, out Table table) => _tables.TryGetValue(name, out table!);
 
-    public bool TryAdd(Table table) => _tables.TryAdd(table.Name, table);
+    public bool TryAdd(Table table) => Changed(_tables.TryAdd(table.Name, table));
 
-    public bool Remove(string name) => _tables.Remove(name);
+    public bool Remove(string name) => Changed(_tables.Remove(name));
 
-    public void Clear() => _tables.Clear();
+    public void Clear()
+    {
+        _tables.Clear();
+        TableSetVersion++;
+    }
 
     /// <summary>Replaces every table with those of <paramref name="other"/> (a loaded snapshot).</summary>
     public void ReplaceWith(Database other)
@@ -44,5 +55,17 @@ internal sealed class Database
         {
             _tables.Add(table.Name, table);
         }
+
+        TableSetVersion++;
+    }
+
+    private bool Changed(bool changed)
+    {
+        if (changed)
+        {
+            TableSetVersion++;
+        }
+
+        return changed;
     }
 }

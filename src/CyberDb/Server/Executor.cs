@@ -49,6 +49,13 @@ internal sealed class Executor : IDisposable
     /// <summary>Set before <see cref="Start"/> when the server offers shared memory; then the thread polls its rings.</summary>
     private readonly SharedMemoryHost? _sharedMemory;
 
+    /// <summary>
+    /// Threads inside <see cref="Post"/> ringing the region doorbell. A connection task can post
+    /// (a lifeline's detach) while the server stops; <see cref="Dispose"/> waits for them to leave
+    /// before it returns, because the server unmaps the region right after it.
+    /// </summary>
+    private int _ringing;
+
     public Executor(Database database, SharedMemoryHost? sharedMemory = null)
     {
         _database = database;
@@ -70,6 +77,7 @@ internal sealed class Executor : IDisposable
         {
             _executed++;
             work.Execute(_dispatcher, _database);
+            _sharedMemory?.PublishTableSetVersion(_database.TableSetVersion);
         }
     }
 
@@ -83,8 +91,15 @@ internal sealed class Executor : IDisposable
         _queue.Enqueue(work);
         if (_sharedMemory is { } sharedMemory)
         {
-            Interlocked.MemoryBarrier(); // the enqueue before the sleeping-flag read (see ExecutorDoorbell)
-            sharedMemory.Doorbell.RingIfSleeping();
+            // Interlocked: a full fence, the enqueue before the sleeping-flag read (see
+            // ExecutorDoorbell), and our presence before the _stopping read (Dekker with Dispose).
+            Interlocked.Increment(ref _ringing);
+            if (!_stopping)
+            {
+                sharedMemory.Doorbell.RingIfSleeping();
+            }
+
+            Interlocked.Decrement(ref _ringing);
             return;
         }
 
@@ -177,11 +192,19 @@ internal sealed class Executor : IDisposable
     public void Dispose()
     {
         _stopping = true;
+        Interlocked.MemoryBarrier(); // _stopping before the _ringing read (pairs with Post)
         _sharedMemory?.Doorbell.Ring();
         _wake.Set();
         if (_thread.IsAlive && Thread.CurrentThread != _thread)
         {
             _thread.Join(TimeSpan.FromSeconds(5));
+        }
+
+        // A poster that missed _stopping is between its check and one doorbell read: microseconds.
+        var spin = default(SpinWait);
+        while (Volatile.Read(ref _ringing) != 0)
+        {
+            spin.SpinOnce();
         }
 
         _wake.Dispose();

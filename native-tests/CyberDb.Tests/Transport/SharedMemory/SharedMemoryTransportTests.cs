@@ -45,6 +45,40 @@ public sealed class SharedMemoryTransportTests
     }
 
     [Fact]
+    public void GetTable_AfterAnotherClientDeletesOrRecreatesIt_SeesTheChangeAtOnce()
+    {
+        // The kind check is answered from the shared table-set version while it has not moved;
+        // a create or delete answered to anyone must invalidate it before the next call.
+        using var server = TestServer.Start();
+        using var shm = CyberDbClient.Connect(Options(server.Port, CyberTransport.SharedMemory));
+        using var tcp = CyberDbClient.Connect(Options(server.Port, CyberTransport.Tcp));
+        using var reader = shm.GetProxy();
+        using var writer = tcp.GetProxy();
+        reader.Connect();
+        writer.Connect();
+        writer.CreateCyberDict("centre", [new("content", "Hello CyberDB!")]);
+        var version = Host(server).TableSetVersion;
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("Hello CyberDB!", reader.GetCyberDict("centre")["content"]);
+        }
+
+        Assert.Equal(version, Host(server).TableSetVersion);
+        writer.DeleteTable("centre");
+        Assert.Throws<CyberDbException>(() => reader.GetCyberDict("centre"));
+
+        writer.CreateCyberList("centre", [1L]);
+        var mismatch = Assert.Throws<CyberDbException>(() => reader.GetCyberDict("centre"));
+        Assert.Contains("not a CyberDict", mismatch.Message, StringComparison.Ordinal);
+        Assert.Equal(1L, reader.GetCyberList("centre")[0]);
+
+        var before = Host(server).TableSetVersion;
+        writer.CreateCyberDict("other");
+        Assert.True(Host(server).TableSetVersion > before);
+    }
+
+    [Fact]
     public void Connect_AutoServerWithoutSharedMemory_UsesTcp()
     {
         using var server = TestServer.Start(o => o.SharedMemory = false);

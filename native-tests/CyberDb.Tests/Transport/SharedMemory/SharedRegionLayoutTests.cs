@@ -23,7 +23,7 @@ public class SharedRegionLayoutTests
     [Fact]
     public void HeaderConstants_ArePinned()
     {
-        Assert.Equal(1, L.LayoutVersion);
+        Assert.Equal(2, L.LayoutVersion);
         Assert.Equal(128, L.CacheLineSize);
         Assert.Equal(0, L.MagicOffset);
         Assert.Equal(8, L.LayoutVersionOffset);
@@ -38,6 +38,7 @@ public class SharedRegionLayoutTests
         Assert.Equal(56, L.GenerationOffset);
         Assert.Equal(128, L.DoorbellSequenceOffset);
         Assert.Equal(256, L.ExecutorSleepingOffset);
+        Assert.Equal(264, L.TableSetVersionOffset);
         Assert.Equal(384, L.HeaderSize);
     }
 

@@ -31,6 +31,9 @@ internal sealed unsafe class ExecutorDoorbell
     private readonly int* _sequence;
     private readonly int* _sleeping;
 
+    // Only the executor waits here: whether its spinning and yielding between requests pays off.
+    private readonly WaitHistory _waitHistory = new();
+
     /// <param name="sequence">The futex word, written by clients.</param>
     /// <param name="sleeping">The executor's sleeping flag, written by the executor.</param>
     public ExecutorDoorbell(int* sequence, int* sleeping)
@@ -76,7 +79,7 @@ internal sealed unsafe class ExecutorDoorbell
     {
         ArgumentNullException.ThrowIfNull(policy);
         var condition = new RungOrWork<TCondition>(hasWork, _sequence, Volatile.Read(ref *_sequence));
-        return policy.WaitUntil(ref condition, _sequence, _sleeping, RingWaitPolicy.DeadlineAfter(timeoutMs), peerAlive: null, cancellationToken);
+        return policy.WaitUntil(ref condition, _sequence, _sleeping, RingWaitPolicy.DeadlineAfter(timeoutMs), peerAlive: null, cancellationToken, _waitHistory);
     }
 
     /// <summary>Executor: <see cref="WaitForWork{TCondition}"/> with a delegate (cache it; it is called while spinning).</summary>

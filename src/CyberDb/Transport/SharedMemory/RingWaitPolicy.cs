@@ -104,18 +104,30 @@ internal sealed class RingWaitPolicy
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     /// <exception cref="SharedRegionException"><paramref name="peerAlive"/> returned false (<see cref="SharedRegionFailure.PeerDead"/>) and the condition is still unmet.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public unsafe bool WaitUntil<TCondition>(ref TCondition condition, int* futexWord, int* sleepingFlag, long deadline, Func<bool>? peerAlive, CancellationToken cancellationToken)
+    public unsafe bool WaitUntil<TCondition>(ref TCondition condition, int* futexWord, int* sleepingFlag, long deadline, Func<bool>? peerAlive, CancellationToken cancellationToken, WaitHistory? history = null)
         where TCondition : struct, IWaitCondition
     {
-        return condition.IsMet() || WaitSlow(ref condition, futexWord, sleepingFlag, deadline, peerAlive, cancellationToken);
+        if (condition.IsMet())
+        {
+            return true;
+        }
+
+        var start = Stopwatch.GetTimestamp();
+        var met = WaitSlow(ref condition, futexWord, sleepingFlag, deadline, peerAlive, cancellationToken, history is null || history.FavoursActiveWait(_spinTicks + _yieldTicks));
+        if (met)
+        {
+            history?.Record(start);
+        }
+
+        return met;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private unsafe bool WaitSlow<TCondition>(ref TCondition condition, int* futexWord, int* sleepingFlag, long deadline, Func<bool>? peerAlive, CancellationToken cancellationToken)
+    private unsafe bool WaitSlow<TCondition>(ref TCondition condition, int* futexWord, int* sleepingFlag, long deadline, Func<bool>? peerAlive, CancellationToken cancellationToken, bool activeWait)
         where TCondition : struct, IWaitCondition
     {
         // Phase 1: spin. Bounded by time, not iterations: pause costs 10–140 cycles depending on the CPU.
-        if (_spinTicks > 0)
+        if (activeWait && _spinTicks > 0)
         {
             var spinEnd = Math.Min(Stopwatch.GetTimestamp() + _spinTicks, deadline);
             do
@@ -130,7 +142,7 @@ internal sealed class RingWaitPolicy
         }
 
         // Phase 2: yield between checks (sched_yield: runs the peer at once if it waits for our core).
-        if (_yieldTicks > 0)
+        if (activeWait && _yieldTicks > 0)
         {
             var yieldEnd = Math.Min(Stopwatch.GetTimestamp() + _yieldTicks, deadline);
             do

@@ -40,6 +40,8 @@ internal sealed class SharedMemoryClientConnection : ClientConnection
 
     public override CyberTransport Transport => CyberTransport.SharedMemory;
 
+    public override long? TableSetVersion => _region.Region.TableSetVersion;
+
     /// <summary>Whether shared memory can be tried at all for <paramref name="host"/>: Linux, and a loopback host.</summary>
     public static bool IsPossible(string host) =>
         OperatingSystem.IsLinux() && Futex.IsSupported

@@ -39,6 +39,9 @@ internal sealed class SharedMemoryHost : IDisposable
     private Executor? _executor;
     private int _attached;
 
+    // Executor thread only: the last version written to the region (-1: none yet).
+    private long _publishedTableSetVersion = -1;
+
     private SharedMemoryHost(SharedRegion region, int maxFrameBytes, TimeProvider time)
     {
         _region = region;
@@ -112,6 +115,23 @@ internal sealed class SharedMemoryHost : IDisposable
     /// <summary>A TCP connection task, when its lifeline ends: the executor stops polling the session, then frees its slot.</summary>
     public void Detach(SharedMemorySession session) =>
         _executor?.Post(new Registration(this, session, attach: false));
+
+    /// <summary>
+    /// Executor, after each operation and before its response is sent: makes the table-set
+    /// version visible to clients, so none of them trusts a table kind it learned before a
+    /// create or delete that has been answered.
+    /// </summary>
+    public void PublishTableSetVersion(long version)
+    {
+        if (version != _publishedTableSetVersion)
+        {
+            _publishedTableSetVersion = version;
+            _region.TableSetVersion = version;
+        }
+    }
+
+    /// <summary>The table-set version clients read from the region now.</summary>
+    public long TableSetVersion => _region.TableSetVersion;
 
     /// <summary>Executor: whether any session has work (the wait condition while the executor idles).</summary>
     public bool HasWork()

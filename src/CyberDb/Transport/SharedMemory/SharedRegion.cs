@@ -21,7 +21,7 @@ namespace CyberDb.Transport.SharedMemory;
 /// 128   +------------------------------------------------------+ header line 1: clients
 ///       | DoorbellSequence i32 (executor's futex word)         |
 /// 256   +------------------------------------------------------+ header line 2: executor
-///       | ExecutorSleeping i32                                 |
+///       | ExecutorSleeping i32     264 TableSetVersion i64     |
 /// 384   +======================================================+ slot 0 (SlotSize bytes)
 ///       | +0   state line: State i32 (0 free, 1 claimed),      |   owner
 ///       |      ClientPid i32, SlotGeneration i64,              |
@@ -87,6 +87,16 @@ internal sealed unsafe class SharedRegion : IDisposable
     public long OwnerStartTime => ReadInt64(OwnerStartTimeOffset);
 
     public long TotalSize => ReadInt64(TotalSizeOffset);
+
+    /// <summary>
+    /// The owner's <see cref="Engine.Database.TableSetVersion"/>, as last published by the executor
+    /// before it answered the request that changed it (read with acquire, written with release).
+    /// </summary>
+    public long TableSetVersion
+    {
+        get => Volatile.Read(ref *(long*)(_base + TableSetVersionOffset));
+        set => Volatile.Write(ref *(long*)(_base + TableSetVersionOffset), value);
+    }
 
     /// <summary>The executor doorbell in this region's header.</summary>
     public ExecutorDoorbell Doorbell { get; }

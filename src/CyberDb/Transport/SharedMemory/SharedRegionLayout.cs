@@ -14,7 +14,7 @@ internal static class SharedRegionLayout
     /// <summary>"CYBDBSHM" read as a little-endian int64.</summary>
     public const ulong Magic = 0x4D48_5342_4442_5943;
 
-    public const int LayoutVersion = 1;
+    public const int LayoutVersion = 2;
 
     /// <summary>Cache-line separation where two writers meet (128: adjacent-line prefetch pairs 64-byte lines).</summary>
     public const int CacheLineSize = 128;
@@ -43,6 +43,9 @@ internal static class SharedRegionLayout
 
     /// <summary>Header line 2: int32 executor-sleeping flag (the executor writes).</summary>
     public const int ExecutorSleepingOffset = 256;
+
+    /// <summary>Header line 2: int64 the executor's table-set version (layout 2; the executor writes, clients read).</summary>
+    public const int TableSetVersionOffset = 264;
 
     public const int HeaderSize = 384;
 

@@ -80,6 +80,10 @@ internal sealed unsafe class SpscRing
     private readonly RingWaitPolicy _waitPolicy;
     private readonly ExecutorDoorbell? _peerDoorbell;
 
+    // Whoever waits on this ring (its producer for space or its consumer for data; one thread at a
+    // time on each side of a connection): whether spinning has been paying off.
+    private readonly WaitHistory _waitHistory = new();
+
     // Producer-local (only the producer thread touches these): our Tail, last Head we read.
     private long _tail;
     private long _cachedHead;
@@ -297,7 +301,7 @@ internal sealed unsafe class SpscRing
     private void WaitForSpace(long wanted, long deadline, int timeoutMs, Func<bool>? peerAlive, CancellationToken cancellationToken)
     {
         var condition = new SpaceCondition(this, wanted);
-        if (!_waitPolicy.WaitUntil(ref condition, HeadWord, ProducerSleeping, deadline, peerAlive, cancellationToken))
+        if (!_waitPolicy.WaitUntil(ref condition, HeadWord, ProducerSleeping, deadline, peerAlive, cancellationToken, _waitHistory))
         {
             ThrowTimeout(timeoutMs, "for space to write");
         }
@@ -390,7 +394,7 @@ internal sealed unsafe class SpscRing
         do
         {
             var condition = new DataCondition(this);
-            if (!_waitPolicy.WaitUntil(ref condition, TailWord, ConsumerSleeping, deadline, peerAlive, cancellationToken))
+            if (!_waitPolicy.WaitUntil(ref condition, TailWord, ConsumerSleeping, deadline, peerAlive, cancellationToken, _waitHistory))
             {
                 ThrowTimeout(timeoutMs, "for a message");
             }
