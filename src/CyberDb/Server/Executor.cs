@@ -50,11 +50,12 @@ internal sealed class Executor : IDisposable
     private readonly SharedMemoryHost? _sharedMemory;
 
     /// <summary>
-    /// Threads inside <see cref="Post"/> ringing the region doorbell. A connection task can post
-    /// (a lifeline's detach) while the server stops; <see cref="Dispose"/> waits for them to leave
-    /// before it returns, because the server unmaps the region right after it.
+    /// Threads inside <see cref="Post"/> waking the executor. A connection task can post (a
+    /// lifeline's detach) while the server stops; <see cref="Dispose"/> waits for them to leave
+    /// before it returns, because right after it the server unmaps the region (the doorbell) and
+    /// <see cref="_wake"/> is disposed.
     /// </summary>
-    private int _ringing;
+    private int _waking;
 
     public Executor(Database database, SharedMemoryHost? sharedMemory = null)
     {
@@ -89,25 +90,24 @@ internal sealed class Executor : IDisposable
     public void Post(IExecutorWork work)
     {
         _queue.Enqueue(work);
-        if (_sharedMemory is { } sharedMemory)
+
+        // Interlocked: a full fence, so the enqueue comes before the sleeping-flag reads below
+        // (see remarks and ExecutorDoorbell), and our presence before the _stopping read (Dekker
+        // with Dispose). A stopping executor takes no more work, so it needs no wake.
+        Interlocked.Increment(ref _waking);
+        if (!_stopping)
         {
-            // Interlocked: a full fence, the enqueue before the sleeping-flag read (see
-            // ExecutorDoorbell), and our presence before the _stopping read (Dekker with Dispose).
-            Interlocked.Increment(ref _ringing);
-            if (!_stopping)
+            if (_sharedMemory is { } sharedMemory)
             {
                 sharedMemory.Doorbell.RingIfSleeping();
             }
-
-            Interlocked.Decrement(ref _ringing);
-            return;
+            else if (Volatile.Read(ref _sleeping) == 1)
+            {
+                _wake.Set();
+            }
         }
 
-        // Interlocked read: a full fence after the enqueue (see remarks).
-        if (Interlocked.CompareExchange(ref _sleeping, 0, 0) == 1)
-        {
-            _wake.Set();
-        }
+        Interlocked.Decrement(ref _waking);
     }
 
     /// <summary>Runs <paramref name="action"/> on the executor thread and returns its result.</summary>
@@ -192,7 +192,7 @@ internal sealed class Executor : IDisposable
     public void Dispose()
     {
         _stopping = true;
-        Interlocked.MemoryBarrier(); // _stopping before the _ringing read (pairs with Post)
+        Interlocked.MemoryBarrier(); // _stopping before the _waking read (pairs with Post)
         _sharedMemory?.Doorbell.Ring();
         _wake.Set();
         if (_thread.IsAlive && Thread.CurrentThread != _thread)
@@ -200,9 +200,9 @@ internal sealed class Executor : IDisposable
             _thread.Join(TimeSpan.FromSeconds(5));
         }
 
-        // A poster that missed _stopping is between its check and one doorbell read: microseconds.
+        // A poster that missed _stopping is between its check and one wake-up: microseconds.
         var spin = default(SpinWait);
-        while (Volatile.Read(ref _ringing) != 0)
+        while (Volatile.Read(ref _waking) != 0)
         {
             spin.SpinOnce();
         }

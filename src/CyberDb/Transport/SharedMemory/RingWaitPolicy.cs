@@ -10,7 +10,7 @@ namespace CyberDb.Transport.SharedMemory;
 /// <remarks>
 /// <para>API: <c>RingWaitPolicy(int spinMicroseconds, int yieldMicroseconds, int peerCheckIntervalMs)</c>,
 /// <c>Default</c>, <c>FutexOnly</c>, and for the ring and the doorbell
-/// <c>bool WaitUntil&lt;T&gt;(ref T condition, int* futexWord, int* sleepingFlag, long deadline, Func&lt;bool&gt;? peerAlive, CancellationToken)</c>.</para>
+/// <c>bool WaitUntil&lt;T&gt;(ref T condition, int* futexWord, int* sleepingFlag, long deadline, Func&lt;bool&gt;? peerAlive, CancellationToken, WaitHistory? history = null)</c>; with a history the spin and yield phases run only while they have been paying off (see <see cref="WaitHistory"/>).</para>
 /// <para>The sleep protocol (the same for ring waits and the executor doorbell), with W the futex
 /// word the waker changes when it publishes and F the waiter's "sleeping" flag:</para>
 /// <list type="number">
@@ -113,7 +113,7 @@ internal sealed class RingWaitPolicy
         }
 
         var start = Stopwatch.GetTimestamp();
-        var met = WaitSlow(ref condition, futexWord, sleepingFlag, deadline, peerAlive, cancellationToken, history is null || history.FavoursActiveWait(_spinTicks + _yieldTicks));
+        var met = WaitSlow(ref condition, futexWord, sleepingFlag, start, deadline, peerAlive, cancellationToken, history is null || history.FavoursActiveWait(_spinTicks + _yieldTicks));
         if (met)
         {
             history?.Record(start);
@@ -123,13 +123,13 @@ internal sealed class RingWaitPolicy
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private unsafe bool WaitSlow<TCondition>(ref TCondition condition, int* futexWord, int* sleepingFlag, long deadline, Func<bool>? peerAlive, CancellationToken cancellationToken, bool activeWait)
+    private unsafe bool WaitSlow<TCondition>(ref TCondition condition, int* futexWord, int* sleepingFlag, long start, long deadline, Func<bool>? peerAlive, CancellationToken cancellationToken, bool activeWait)
         where TCondition : struct, IWaitCondition
     {
         // Phase 1: spin. Bounded by time, not iterations: pause costs 10–140 cycles depending on the CPU.
         if (activeWait && _spinTicks > 0)
         {
-            var spinEnd = Math.Min(Stopwatch.GetTimestamp() + _spinTicks, deadline);
+            var spinEnd = Math.Min(start + _spinTicks, deadline);
             do
             {
                 Thread.SpinWait(PausesPerCheck);

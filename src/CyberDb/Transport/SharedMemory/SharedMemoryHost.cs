@@ -39,7 +39,7 @@ internal sealed class SharedMemoryHost : IDisposable
     private Executor? _executor;
     private int _attached;
 
-    // Executor thread only: the last version written to the region (-1: none yet).
+    // Under the engine lock (Executor.Execute): the last version written to the region (-1: none yet).
     private long _publishedTableSetVersion = -1;
 
     private SharedMemoryHost(SharedRegion region, int maxFrameBytes, TimeProvider time)

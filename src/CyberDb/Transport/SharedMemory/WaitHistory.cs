@@ -19,8 +19,8 @@ namespace CyberDb.Transport.SharedMemory;
 /// wait to its condition; the next wait spins and yields when that mean is below the policy's
 /// spin plus yield budget, and every 16th wait does so anyway, so that a waiter whose peer got
 /// fast again (the futex's own wake-up cost inflates the mean) finds out. Waits that time out
-/// are not recorded. Owned by one waiting
-/// thread at a time (a ring side, the executor), so it needs no synchronization.</para>
+/// are not recorded. Owned by one waiting thread at a time (a ring side, the executor), so it
+/// needs no synchronization.</para>
 /// </remarks>
 internal sealed class WaitHistory
 {
