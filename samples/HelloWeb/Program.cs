@@ -55,10 +55,13 @@ switch (backend)
     case Backend.CyberDb:
         // before_request / teardown_request: the scope connects the proxy when the handler asks
         // for it and closes it (back to the pool) when the request ends.
-        app.MapGet("/", (CyberProxy proxy) =>
+        // centre['content'] as the seed reads it, awaited: the request's thread goes back to the
+        // pool while the server answers over shared memory.
+        app.MapGet("/", async (CyberProxy proxy) =>
         {
-            var centre = proxy.GetCyberDict("centre");
-            return TypedResults.Json(new HelloResponse(1, (string)centre["content"]!), HelloJsonContext.Default.HelloResponse);
+            var centre = await proxy.GetCyberDictAsync("centre");
+            var content = (string)(await centre.GetAsync("content"))!;
+            return TypedResults.Json(new HelloResponse(1, content), HelloJsonContext.Default.HelloResponse);
         });
         app.MapHealthChecks("/healthz");
         break;

@@ -56,8 +56,8 @@ internal sealed class CyberDbDistributedCache : IBufferDistributedCache, IDispos
 
     public Task<byte[]?> GetAsync(string key, CancellationToken token = default)
     {
-        token.ThrowIfCancellationRequested();
-        return Task.FromResult(Get(key));
+        ArgumentNullException.ThrowIfNull(key);
+        return RunAsync(key, static (self, dict, key, token) => self.ReadAsync(dict, key, slide: true, token), token).AsTask();
     }
 
     public bool TryGet(string key, IBufferWriter<byte> destination)
@@ -73,10 +73,18 @@ internal sealed class CyberDbDistributedCache : IBufferDistributedCache, IDispos
         return true;
     }
 
-    public ValueTask<bool> TryGetAsync(string key, IBufferWriter<byte> destination, CancellationToken token = default)
+    public async ValueTask<bool> TryGetAsync(string key, IBufferWriter<byte> destination, CancellationToken token = default)
     {
-        token.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(TryGet(key, destination));
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(destination);
+        var value = await RunAsync(key, static (self, dict, key, token) => self.ReadAsync(dict, key, slide: true, token), token).ConfigureAwait(false);
+        if (value is null)
+        {
+            return false;
+        }
+
+        destination.Write(value);
+        return true;
     }
 
     public void Set(string key, byte[] value, DistributedCacheEntryOptions options)
@@ -92,22 +100,27 @@ internal sealed class CyberDbDistributedCache : IBufferDistributedCache, IDispos
         });
     }
 
-    public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
+    public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) =>
+        SetStoredAsync(key, value, options, token).AsTask();
+
+    private ValueTask<bool> SetStoredAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token)
     {
-        token.ThrowIfCancellationRequested();
-        Set(key, value, options);
-        return Task.CompletedTask;
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(options);
+        var stored = CacheEntry.Create(value, options, _timeProvider.GetUtcNow()).ToStored();
+        return RunAsync((key, stored), static async (_, dict, state, token) =>
+        {
+            await dict.SetAsync(state.key, state.stored, token).ConfigureAwait(false);
+            return true;
+        }, token);
     }
 
     public void Set(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options) =>
         Set(key, value.ToArray(), options);
 
-    public ValueTask SetAsync(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options, CancellationToken token = default)
-    {
-        token.ThrowIfCancellationRequested();
-        Set(key, value.ToArray(), options);
-        return ValueTask.CompletedTask;
-    }
+    public async ValueTask SetAsync(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options, CancellationToken token = default) =>
+        await SetStoredAsync(key, value.ToArray(), options, token).ConfigureAwait(false);
 
     /// <summary>Restarts the sliding window of an entry (no-op without one, or when the key is missing or expired).</summary>
     public void Refresh(string key)
@@ -118,9 +131,8 @@ internal sealed class CyberDbDistributedCache : IBufferDistributedCache, IDispos
 
     public Task RefreshAsync(string key, CancellationToken token = default)
     {
-        token.ThrowIfCancellationRequested();
-        Refresh(key);
-        return Task.CompletedTask;
+        ArgumentNullException.ThrowIfNull(key);
+        return RunAsync(key, static (self, dict, key, token) => self.ReadAsync(dict, key, slide: true, token), token).AsTask();
     }
 
     public void Remove(string key)
@@ -131,9 +143,8 @@ internal sealed class CyberDbDistributedCache : IBufferDistributedCache, IDispos
 
     public Task RemoveAsync(string key, CancellationToken token = default)
     {
-        token.ThrowIfCancellationRequested();
-        Remove(key);
-        return Task.CompletedTask;
+        ArgumentNullException.ThrowIfNull(key);
+        return RunAsync(key, static (_, dict, key, token) => dict.RemoveAsync(key, token), token).AsTask();
     }
 
     /// <summary>Removes every expired entry now; returns how many. The timer calls this every <c>SweepInterval</c>.</summary>
@@ -208,6 +219,34 @@ internal sealed class CyberDbDistributedCache : IBufferDistributedCache, IDispos
         return entry.Value;
     }
 
+    /// <summary><see cref="Read"/> with the asynchronous twins: the request's thread is not held while the server answers.</summary>
+    private async ValueTask<byte[]?> ReadAsync(CyberDict dict, string key, bool slide, CancellationToken token)
+    {
+        if (!CacheEntry.TryRead(await dict.GetValueOrDefaultAsync(key, null, token).ConfigureAwait(false), out var entry))
+        {
+            return null;
+        }
+
+        var now = _timeProvider.GetUtcNow().UtcTicks;
+        if (entry.IsExpiredAt(now))
+        {
+            // Rare (the sweep removes most expired entries) and a few round trips: done synchronously.
+            RemoveIfUnchanged(dict, key, entry);
+            return null;
+        }
+
+        if (slide && entry.SlidingTicks != 0)
+        {
+            var slid = entry.SlidAt(now);
+            if (slid.ExpiresAtTicks != entry.ExpiresAtTicks)
+            {
+                await dict.TryUpdateAsync(key, slid.ToStored(), entry.ToStored(), token).ConfigureAwait(false);
+            }
+        }
+
+        return entry.Value;
+    }
+
     /// <summary>
     /// Removes <paramref name="key"/> only if it still holds <paramref name="expected"/>. The server
     /// has no conditional delete, so: pop it, and if what came out is not what we saw (another
@@ -248,6 +287,30 @@ internal sealed class CyberDbDistributedCache : IBufferDistributedCache, IDispos
             try
             {
                 return operation(this, new CyberDict(proxy, _table), state);
+            }
+            catch (CyberDbException e) when (attempt == 0 && e.GetType() == typeof(CyberDbException))
+            {
+                _tableReady = false;
+            }
+        }
+    }
+
+    /// <summary><see cref="Run"/> for an asynchronous operation (the table check, rare, stays synchronous).</summary>
+    private async ValueTask<TResult> RunAsync<TState, TResult>(TState state, Func<CyberDbDistributedCache, CyberDict, TState, CancellationToken, ValueTask<TResult>> operation, CancellationToken token)
+    {
+        token.ThrowIfCancellationRequested();
+        using var proxy = _client.GetProxy();
+        proxy.Connect();
+        for (var attempt = 0; ; attempt++)
+        {
+            if (!_tableReady)
+            {
+                EnsureTable(proxy);
+            }
+
+            try
+            {
+                return await operation(this, new CyberDict(proxy, _table), state, token).ConfigureAwait(false);
             }
             catch (CyberDbException e) when (attempt == 0 && e.GetType() == typeof(CyberDbException))
             {

@@ -18,7 +18,7 @@ internal sealed class CyberDbHealthCheck : IHealthCheck
         _services = services;
     }
 
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         cancellationToken.ThrowIfCancellationRequested();
@@ -29,7 +29,7 @@ internal sealed class CyberDbHealthCheck : IHealthCheck
             using (var proxy = client.GetProxy())
             {
                 proxy.Connect();
-                proxy.Ping();
+                await proxy.PingAsync(cancellationToken).ConfigureAwait(false);
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
@@ -38,11 +38,11 @@ internal sealed class CyberDbHealthCheck : IHealthCheck
                 ["transport"] = client.Transport.ToString(),
                 ["roundTripMilliseconds"] = elapsed.TotalMilliseconds,
             };
-            return Task.FromResult(HealthCheckResult.Healthy($"CyberDb answered in {elapsed.TotalMilliseconds:F2} ms over {client.Transport}", data));
+            return HealthCheckResult.Healthy($"CyberDb answered in {elapsed.TotalMilliseconds:F2} ms over {client.Transport}", data);
         }
         catch (Exception e) when (e is CyberDbException or InvalidOperationException or ObjectDisposedException)
         {
-            return Task.FromResult(new HealthCheckResult(context.Registration.FailureStatus, "CyberDb did not answer: " + e.Message, e));
+            return new HealthCheckResult(context.Registration.FailureStatus, "CyberDb did not answer: " + e.Message, e);
         }
     }
 }

@@ -71,7 +71,37 @@ internal abstract class ClientConnection : IDisposable
         var id = ++_nextRequestId;
         Request.EndFrame((byte)_op, id);
         Exchange();
+        return ReadResponse(id);
+    }
 
+    /// <summary>
+    /// <see cref="Execute"/> without blocking the calling thread where the transport can wait for
+    /// the answer elsewhere (shared memory with <c>futex_waitv</c>); otherwise it completes synchronously.
+    /// The payload is valid until the next request.
+    /// </summary>
+    public ValueTask<ReadOnlyMemory<byte>> ExecuteAsync(CancellationToken cancellationToken)
+    {
+        var id = ++_nextRequestId;
+        Request.EndFrame((byte)_op, id);
+        var exchange = ExchangeAsync(cancellationToken);
+        if (exchange.IsCompletedSuccessfully)
+        {
+            exchange.GetAwaiter().GetResult(); // returns the pooled source, if any
+            return new ValueTask<ReadOnlyMemory<byte>>(ReadResponse(id));
+        }
+
+        return AwaitResponse(exchange, id);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ReadOnlyMemory<byte>> AwaitResponse(ValueTask exchange, uint id)
+    {
+        await exchange.ConfigureAwait(false);
+        return ReadResponse(id);
+    }
+
+    private ReadOnlyMemory<byte> ReadResponse(uint id)
+    {
         var header = Response.Array.AsSpan(0, FrameHeader.Size);
         var status = (ResponseStatus)header[FrameHeader.CodeOffset];
         var responseId = FrameHeader.ReadRequestId(header);
@@ -94,6 +124,17 @@ internal abstract class ClientConnection : IDisposable
     /// <see cref="IsBroken"/>) when the transport fails or <c>OperationTimeout</c> passes.
     /// </summary>
     protected abstract void Exchange();
+
+    /// <summary>
+    /// <see cref="Exchange"/> for <see cref="ExecuteAsync"/>; by default it is <see cref="Exchange"/>
+    /// on the calling thread (TCP), already complete when it returns.
+    /// </summary>
+    protected virtual ValueTask ExchangeAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Exchange();
+        return default;
+    }
 
     /// <summary>Whether an idle pooled connection is still usable (the server did not close it meanwhile).</summary>
     public abstract bool IsAliveForReuse();

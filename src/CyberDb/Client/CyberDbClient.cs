@@ -22,6 +22,9 @@ public sealed class CyberDbClient : IDisposable, IAsyncDisposable
     /// <summary>The server's region, mapped once for all this client's shared-memory connections.</summary>
     private readonly ClientRegionCache _regions = new();
 
+    /// <summary>Completes this client's asynchronous shared-memory calls; null where the kernel lacks futex_waitv (they then complete synchronously).</summary>
+    private readonly SharedMemoryResponsePump? _pump = SharedMemoryResponsePump.IsSupported ? new SharedMemoryResponsePump() : null;
+
     /// <summary>
     /// With <c>TimeOut</c> set, sweeps the pool every TimeOut/2, so an idle connection is closed
     /// (and stops counting toward the server's MaxConnections) at most 1.5 × TimeOut after its last
@@ -205,7 +208,7 @@ public sealed class CyberDbClient : IDisposable, IAsyncDisposable
         string reason;
         try
         {
-            if (SharedMemoryClientConnection.TryUpgrade(tcp, _regions, _options, out var sharedMemory, out reason))
+            if (SharedMemoryClientConnection.TryUpgrade(tcp, _regions, _pump, _options, out var sharedMemory, out reason))
             {
                 return sharedMemory!;
             }
@@ -247,6 +250,7 @@ public sealed class CyberDbClient : IDisposable, IAsyncDisposable
             connection.Dispose();
         }
 
+        _pump?.Dispose(); // fails calls still waiting; stops reading rings before any mapping can go
         _regions.Dispose(); // connections still rented keep their own lease on the mapping
     }
 

@@ -11,7 +11,7 @@ namespace CyberDb;
 /// Uses its proxy's connection: after <see cref="CyberProxy.Close"/> it throws
 /// <see cref="InvalidOperationException"/> until the proxy connects again.
 /// </summary>
-public sealed class CyberDict : IEnumerable<KeyValuePair<object, object?>>
+public sealed partial class CyberDict : IEnumerable<KeyValuePair<object, object?>>
 {
     private readonly CyberProxy _proxy;
 
@@ -113,9 +113,10 @@ public sealed class CyberDict : IEnumerable<KeyValuePair<object, object?>>
     public void Clear() => Call(OpCode.DictClear);
 
     /// <summary>A copy of the whole table, in insertion order (seed: <c>todict</c>).</summary>
-    public Dictionary<object, object?> ToDictionary()
+    public Dictionary<object, object?> ToDictionary() => ToDictionary(ReadItems());
+
+    private static Dictionary<object, object?> ToDictionary(List<KeyValuePair<object, object?>> items)
     {
-        var items = ReadItems();
         var dictionary = new Dictionary<object, object?>(items.Count);
         foreach (var (key, value) in items)
         {
@@ -164,9 +165,11 @@ public sealed class CyberDict : IEnumerable<KeyValuePair<object, object?>>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    private List<KeyValuePair<object, object?>> ReadItems()
+    private List<KeyValuePair<object, object?>> ReadItems() => ReadItems(Call(OpCode.DictItems));
+
+    private static List<KeyValuePair<object, object?>> ReadItems(ReadOnlyMemory<byte> payload)
     {
-        var reader = new MessagePackReader(Call(OpCode.DictItems));
+        var reader = new MessagePackReader(payload);
         var count = reader.ReadMapHeader();
         var items = new List<KeyValuePair<object, object?>>(count);
         for (var i = 0; i < count; i++)

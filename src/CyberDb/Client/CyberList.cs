@@ -11,7 +11,7 @@ namespace CyberDb;
 /// connection: after <see cref="CyberProxy.Close"/> it throws <see cref="InvalidOperationException"/>
 /// until the proxy connects again.
 /// </summary>
-public sealed class CyberList : IEnumerable<object?>
+public sealed partial class CyberList : IEnumerable<object?>
 {
     private readonly CyberProxy _proxy;
 

@@ -10,7 +10,7 @@ namespace CyberDb;
 /// <see cref="Connect"/> and <see cref="Close"/>, and hands out table handles that use it.
 /// Not thread-safe, like the seed's proxy: give each thread its own.
 /// </summary>
-public sealed class CyberProxy : IDisposable
+public sealed partial class CyberProxy : IDisposable
 {
     private readonly CyberDbClient _client;
     private ClientConnection? _connection;
@@ -179,29 +179,38 @@ public sealed class CyberProxy : IDisposable
 
     private void RequireKind(string name, CyberTableKind kind)
     {
-        ValidateName(name);
-        var connection = Connection;
-
-        // Shared memory: the executor publishes its table-set version before it answers the
-        // request that changed it, so an unchanged version means no create or delete has been
-        // answered since our last check, and the check's answer still holds (the seed's
-        // get_cyberdict on every web request then costs no round trip).
-        var version = connection.TableSetVersion;
-        if (version is { } seen && connection.KnownTables.Contains(name, kind, seen))
+        if (!IsKindKnown(name, kind, out var connection, out var version))
         {
-            return;
+            var writer = connection.BeginRequest(OpCode.GetTableKind, name);
+            writer.Flush();
+            CheckKind(connection, name, kind, version, connection.Execute());
         }
+    }
 
-        var writer = connection.BeginRequest(OpCode.GetTableKind, name);
-        writer.Flush();
-        var reader = new MessagePackReader(connection.Execute());
+    /// <summary>
+    /// Shared memory: the executor publishes its table-set version before it answers the request
+    /// that changed it, so an unchanged version means no create or delete has been answered since
+    /// our last check, and the check's answer still holds (the seed's get_cyberdict on every web
+    /// request then costs no round trip).
+    /// </summary>
+    private bool IsKindKnown(string name, CyberTableKind kind, out ClientConnection connection, out long? version)
+    {
+        ValidateName(name);
+        connection = Connection;
+        version = connection.TableSetVersion;
+        return version is { } seen && connection.KnownTables.Contains(name, kind, seen);
+    }
+
+    private static void CheckKind(ClientConnection connection, string name, CyberTableKind kind, long? versionBefore, ReadOnlyMemory<byte> response)
+    {
+        var reader = new MessagePackReader(response);
         var actual = CyberTableKindCodes.FromWire(reader.ReadInt64());
         if (actual != kind)
         {
             throw new CyberDbException($"table '{name}' is a {actual}, not a {kind}");
         }
 
-        if (version is { } before)
+        if (versionBefore is { } before)
         {
             connection.KnownTables.Remember(name, kind, before);
         }

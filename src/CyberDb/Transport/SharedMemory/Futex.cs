@@ -17,6 +17,9 @@ namespace CyberDb.Transport.SharedMemory;
 /// only on timeout; <see langword="true"/> means "woken, value already different, or interrupted by
 /// a signal", and the caller re-checks its condition in every case.</item>
 /// <item><c>int Wake(int* address, int count)</c>: wakes up to <c>count</c> waiters, returns how many.</item>
+/// <item><c>bool WaitAny(Span&lt;FutexWaiter&gt; waiters, int timeoutMs)</c>: <c>futex_waitv</c> (Linux 5.16+,
+/// <see cref="IsWaitAnySupported"/>): sleeps until a <see cref="Wake"/> on any of the words, or until a word
+/// no longer holds its expected value, or the timeout. Same return convention as <c>Wait</c>.</item>
 /// </list>
 /// <para>There is deliberately no wait without a timeout: a peer process can die between our check
 /// and its wake, and only the timeout brings the caller back to look at the peer's liveness.</para>
@@ -37,9 +40,21 @@ internal static unsafe partial class Futex
     /// <summary><c>FUTEX_WAKE</c> without <c>FUTEX_PRIVATE_FLAG</c>.</summary>
     public const int OpWake = 1;
 
+    /// <summary><c>SYS_futex_waitv</c>, the same number on x86_64 and arm64 (since Linux 5.16).</summary>
+    public const int SysFutexWaitv = 449;
+
+    /// <summary><c>FUTEX2_SIZE_U32</c>: a 32-bit futex word (shared: no <c>FUTEX2_PRIVATE</c>).</summary>
+    private const uint Futex2SizeU32 = 0x02;
+
+    /// <summary>The most words one <c>futex_waitv</c> call takes (<c>FUTEX_WAITV_MAX</c>).</summary>
+    public const int MaxWaitAny = 128;
+
+    private const int ClockMonotonic = 1;
+
     private const int EIntr = 4;
     private const int EAgain = 11;
     private const int ETimedOut = 110;
+    private const int ENoSys = 38;
 
     private static readonly nint SysFutex = RuntimeInformation.ProcessArchitecture switch
     {
@@ -93,6 +108,60 @@ internal static unsafe partial class Futex
         return (int)result;
     }
 
+    /// <summary>Whether <see cref="WaitAny"/> works on this kernel (probed once: an empty call fails with EINVAL where it exists, ENOSYS where not).</summary>
+    public static bool IsWaitAnySupported => WaitAnyProbe.Value;
+
+    private static readonly Lazy<bool> WaitAnyProbe = new(() =>
+    {
+        if (SysFutex == 0)
+        {
+            return false;
+        }
+
+        return SysCallWaitv(SysFutexWaitv, null, 0, 0, null, ClockMonotonic) == 0 || Marshal.GetLastPInvokeError() != ENoSys;
+    });
+
+    /// <summary>
+    /// <c>futex_waitv</c>: if every word still holds its <see cref="FutexWaiter.Expected"/> value, sleeps
+    /// until a <see cref="Wake"/> on any of them or until <paramref name="timeoutMs"/> elapses.
+    /// </summary>
+    /// <returns><see langword="false"/> if the timeout elapsed; <see langword="true"/> if woken, if a word
+    /// already differed (<c>EAGAIN</c>) or on a signal (<c>EINTR</c>). Re-check every condition.</returns>
+    public static bool WaitAny(Span<FutexWaiter> waiters, int timeoutMs)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(timeoutMs);
+        ArgumentOutOfRangeException.ThrowIfZero(waiters.Length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(waiters.Length, MaxWaitAny);
+        EnsureSupported();
+
+        // The timeout of futex_waitv is absolute, on the clock we name.
+        Timespec deadline;
+        if (ClockGetTime(ClockMonotonic, &deadline) != 0)
+        {
+            throw new Win32Exception(Marshal.GetLastPInvokeError(), "clock_gettime(CLOCK_MONOTONIC) failed");
+        }
+
+        var nanoseconds = deadline.Nanoseconds + (timeoutMs % 1000 * 1_000_000L);
+        deadline.Seconds += (timeoutMs / 1000) + (nanoseconds / 1_000_000_000L);
+        deadline.Nanoseconds = nanoseconds % 1_000_000_000L;
+        fixed (FutexWaiter* first = waiters)
+        {
+            var result = SysCallWaitv(SysFutexWaitv, first, (uint)waiters.Length, 0, &deadline, ClockMonotonic);
+            if (result >= 0)
+            {
+                return true;
+            }
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno switch
+        {
+            ETimedOut => false,
+            EAgain or EIntr => true,
+            _ => throw new Win32Exception(errno, $"futex_waitv failed (errno {errno})"),
+        };
+    }
+
     private static void EnsureSupported()
     {
         if (SysFutex == 0)
@@ -108,6 +177,28 @@ internal static unsafe partial class Futex
     // futex arguments as fixed integer/pointer arguments is ABI-compatible on x64 and arm64.
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial nint SysCall(nint number, int* address, int op, int value, Timespec* timeout, int* address2, int value3);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial nint SysCallWaitv(nint number, FutexWaiter* waiters, uint count, uint flags, Timespec* timeout, int clock);
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime", SetLastError = true)]
+    private static partial int ClockGetTime(int clock, Timespec* time);
+
+    /// <summary>
+    /// <c>struct futex_waitv</c>: one word for <see cref="WaitAny"/>. Build with <see cref="For"/>.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct FutexWaiter
+    {
+        public ulong Expected;
+        public ulong Address;
+        public uint Flags;
+        private readonly uint _reserved;
+
+        /// <summary>Wait while the shared 32-bit word at <paramref name="address"/> holds <paramref name="expected"/>.</summary>
+        public static FutexWaiter For(int* address, int expected) =>
+            new() { Expected = (uint)expected, Address = (ulong)address, Flags = Futex2SizeU32 };
+    }
 
     /// <summary><c>struct timespec</c> on 64-bit Linux: two longs.</summary>
     [StructLayout(LayoutKind.Sequential)]

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 using CyberDb.Client;
 using CyberDb.Protocol;
 using CyberDb.Transport.Tcp;
@@ -11,7 +13,9 @@ namespace CyberDb.Transport.SharedMemory;
 /// authenticated TCP socket it was handed over, kept open as the lifeline. A request frame goes
 /// into the request ring whole (or streamed, when larger than the ring); the thread then waits on
 /// the response ring, spinning briefly, then on its futex. No socket call, no Task, no allocation
-/// per request.
+/// per request. An asynchronous call writes its request the same way, then hands the wait to the
+/// client's <see cref="SharedMemoryResponsePump"/> and completes through this connection's
+/// reusable <see cref="IValueTaskSource"/>: no thread blocks, and nothing is allocated per call.
 /// </summary>
 /// <remarks>
 /// Failure: while it waits, the ring checks <see cref="TcpClientConnection.IsServerListening"/>
@@ -19,18 +23,34 @@ namespace CyberDb.Transport.SharedMemory;
 /// call fails within that, not at <c>OperationTimeout</c>; a goodbye the server sent first (idle
 /// timeout, a broken protocol) becomes the exception's message.
 /// </remarks>
-internal sealed class SharedMemoryClientConnection : ClientConnection
+internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTaskSource, IThreadPoolWorkItem
 {
+    private const int Idle = 0;
+    private const int InPump = 1;
+    private const int DisposeWhenDone = 2;
+
     private readonly TcpClientConnection _lifeline;
     private readonly ClientRegionCache.Lease _region;
     private readonly SpscRing _requests;
     private readonly SpscRing _responses;
     private readonly Func<bool> _serverAlive;
     private readonly int _maxFrameBytes;
+    private readonly SharedMemoryResponsePump? _pump;
 
-    private SharedMemoryClientConnection(CyberDbClientOptions options, TcpClientConnection lifeline, ClientRegionCache.Lease region, int slot)
+    // The asynchronous call in flight (at most one: a proxy is one unit of work). The pump never
+    // runs a continuation itself: it queues this connection as a thread-pool work item (no
+    // allocation, unlike RunContinuationsAsynchronously), whose Execute completes the call.
+    private ManualResetValueTaskSourceCore<bool> _completion;
+    private Exception? _failure;
+    private bool _disposeAfterCompletion;
+    private CancellationToken _cancellation;
+    private CancellationTokenRegistration _cancellationRegistration;
+    private int _pumpState;
+
+    private SharedMemoryClientConnection(CyberDbClientOptions options, TcpClientConnection lifeline, ClientRegionCache.Lease region, int slot, SharedMemoryResponsePump? pump)
         : base(options)
     {
+        _pump = pump;
         _lifeline = lifeline;
         _region = region;
         _maxFrameBytes = lifeline.ServerMaxFrameBytes;
@@ -53,7 +73,7 @@ internal sealed class SharedMemoryClientConnection : ClientConnection
     /// new connection owns <paramref name="tcp"/>; otherwise <paramref name="tcp"/> is untouched and
     /// usable, and <paramref name="reason"/> says why.
     /// </summary>
-    public static bool TryUpgrade(TcpClientConnection tcp, ClientRegionCache regions, CyberDbClientOptions options, out SharedMemoryClientConnection? connection, out string reason)
+    public static bool TryUpgrade(TcpClientConnection tcp, ClientRegionCache regions, SharedMemoryResponsePump? pump, CyberDbClientOptions options, out SharedMemoryClientConnection? connection, out string reason)
     {
         connection = null;
         if (tcp.SharedMemoryOffer is not { } offer)
@@ -87,7 +107,7 @@ internal sealed class SharedMemoryClientConnection : ClientConnection
                 throw new CyberDbConnectionException(CyberDbConnectionFailure.ProtocolViolation, $"the server's slot {attached.Slot} in {offer.Path} is not claimed for this process");
             }
 
-            connection = new SharedMemoryClientConnection(options, tcp, lease, attached.Slot);
+            connection = new SharedMemoryClientConnection(options, tcp, lease, attached.Slot, pump);
             reason = string.Empty;
             return true;
         }
@@ -98,7 +118,177 @@ internal sealed class SharedMemoryClientConnection : ClientConnection
         }
     }
 
+    private int TimeoutMs => (int)Math.Min(int.MaxValue, Options.OperationTimeout.TotalMilliseconds);
+
     protected override void Exchange()
+    {
+        var timeoutMs = TimeoutMs;
+        try
+        {
+            WriteRequest(timeoutMs);
+            _responses.Read(Response, timeoutMs, _serverAlive);
+        }
+        catch (TimeoutException e)
+        {
+            throw TimedOut(e);
+        }
+        catch (SharedRegionException e)
+        {
+            throw Failed(e);
+        }
+
+        CheckResponseFrame();
+    }
+
+    protected override ValueTask ExchangeAsync(CancellationToken cancellationToken)
+    {
+        if (_pump is null)
+        {
+            return base.ExchangeAsync(cancellationToken);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var timeoutMs = TimeoutMs;
+        try
+        {
+            // A request larger than the free space streams from this thread while the executor
+            // drains it (bounded by the executor, not by other clients); only the wait for the
+            // answer is handed over.
+            WriteRequest(timeoutMs);
+            if (_responses.TryRead(Response))
+            {
+                CheckResponseFrame();
+                return default;
+            }
+        }
+        catch (TimeoutException e)
+        {
+            throw TimedOut(e);
+        }
+        catch (SharedRegionException e)
+        {
+            throw Failed(e);
+        }
+
+        PumpDeadline = Stopwatch.GetTimestamp() + (timeoutMs * Stopwatch.Frequency / 1000);
+        _cancellation = cancellationToken;
+        if (cancellationToken.CanBeCanceled)
+        {
+            _cancellationRegistration = cancellationToken.UnsafeRegister(static pump => ((SharedMemoryResponsePump)pump!).Wake(), _pump);
+        }
+
+        _completion.Reset();
+        var version = _completion.Version;
+        Volatile.Write(ref _pumpState, InPump);
+        _pump.Register(this);
+        return new ValueTask(this, version);
+    }
+
+    /// <summary>Pump: when the pending call times out (a <see cref="Stopwatch"/> timestamp).</summary>
+    internal long PumpDeadline { get; private set; }
+
+    /// <summary>Pump: the ring this connection's answer arrives on.</summary>
+    internal SpscRing Responses => _responses;
+
+    /// <summary>
+    /// Pump thread: takes what has arrived of the answer; true when the call is done (answered,
+    /// timed out, cancelled, or its server is gone, which is checked when <paramref name="checkPeer"/>).
+    /// </summary>
+    internal bool PumpPoll(long now, bool checkPeer)
+    {
+        Exception failure;
+        try
+        {
+            if (_responses.TryRead(Response))
+            {
+                Finish(null);
+                return true;
+            }
+
+            if (_cancellation.IsCancellationRequested)
+            {
+                IsBroken = true; // the answer still comes, into a ring nobody reads in order any more
+                failure = new OperationCanceledException(_cancellation);
+            }
+            else if (now >= PumpDeadline)
+            {
+                failure = TimedOut(new TimeoutException($"shared-memory ring: waited {TimeoutMs} ms for a message."));
+            }
+            else if (checkPeer && !_serverAlive())
+            {
+                failure = Failed(new SharedRegionException(SharedRegionFailure.PeerDead, "the peer process on the other side of the shared-memory ring is gone."));
+            }
+            else
+            {
+                return false;
+            }
+        }
+        catch (SharedRegionException e)
+        {
+            failure = Failed(e);
+        }
+
+        Finish(failure);
+        return true;
+    }
+
+    /// <summary>Pump thread: fails the pending call (the pump stops).</summary>
+    internal void PumpFail(Exception failure)
+    {
+        IsBroken = true;
+        Finish(failure);
+    }
+
+    private void Finish(Exception? failure)
+    {
+        if (Interlocked.Exchange(ref _pumpState, Idle) == DisposeWhenDone)
+        {
+            // Disposed while waiting (a misuse, but never a use of unmapped memory): now it can go.
+            failure = new ObjectDisposedException(nameof(CyberProxy), "the connection was closed while a call on it was pending");
+            _disposeAfterCompletion = true;
+        }
+
+        _failure = failure;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    /// <summary>Thread pool, queued by <see cref="Finish"/>: completes the call, running its continuation here.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        var failure = _failure;
+        var dispose = _disposeAfterCompletion;
+        _failure = null;
+        _disposeAfterCompletion = false;
+        if (failure is null)
+        {
+            _completion.SetResult(true);
+        }
+        else
+        {
+            _completion.SetException(failure);
+        }
+
+        if (dispose)
+        {
+            DisposeNow();
+        }
+    }
+
+    void IValueTaskSource.GetResult(short token)
+    {
+        _cancellationRegistration.Dispose();
+        _cancellationRegistration = default;
+        _cancellation = default;
+        _completion.GetResult(token);
+        CheckResponseFrame();
+    }
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _completion.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _completion.OnCompleted(continuation, state, token, flags);
+
+    private void WriteRequest(int timeoutMs)
     {
         var frame = Request.WrittenSpan;
         if (frame.Length > _maxFrameBytes)
@@ -106,37 +296,33 @@ internal sealed class SharedMemoryClientConnection : ClientConnection
             ThrowTooLarge(frame.Length);
         }
 
-        var timeoutMs = (int)Math.Min(int.MaxValue, Options.OperationTimeout.TotalMilliseconds);
-        try
+        // Fast path: the whole frame fits now. Otherwise stream it while the executor drains.
+        if (frame.Length > _requests.MaxWholeMessageLength || !_requests.TryWrite(frame))
         {
-            // Fast path: the whole frame fits now. Otherwise stream it while the executor drains.
-            if (frame.Length > _requests.MaxWholeMessageLength || !_requests.TryWrite(frame))
-            {
-                _requests.Write(frame, timeoutMs, _serverAlive);
-            }
-
-            Response.PrepareReceive(0);
-            _responses.Read(Response, timeoutMs, _serverAlive);
-        }
-        catch (TimeoutException e)
-        {
-            IsBroken = true;
-            throw new CyberDbConnectionException(
-                CyberDbConnectionFailure.OperationTimeout,
-                $"the server did not answer over shared memory within OperationTimeout ({Options.OperationTimeout.TotalSeconds:0.###} s)",
-                e);
-        }
-        catch (SharedRegionException e)
-        {
-            throw Failed(e);
+            _requests.Write(frame, timeoutMs, _serverAlive);
         }
 
+        Response.PrepareReceive(0);
+    }
+
+    private void CheckResponseFrame()
+    {
         var response = Response.WrittenSpan;
         if (response.Length < FrameHeader.Size || FrameHeader.ReadLength(response) != response.Length - FrameHeader.LengthFieldSize)
         {
             IsBroken = true;
             throw new CyberDbConnectionException(CyberDbConnectionFailure.ProtocolViolation, $"the server sent a {response.Length}-byte ring message that is not a frame");
         }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private CyberDbConnectionException TimedOut(TimeoutException e)
+    {
+        IsBroken = true;
+        return new CyberDbConnectionException(
+            CyberDbConnectionFailure.OperationTimeout,
+            $"the server did not answer over shared memory within OperationTimeout ({Options.OperationTimeout.TotalSeconds:0.###} s)",
+            e);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -162,6 +348,16 @@ internal sealed class SharedMemoryClientConnection : ClientConnection
     public override bool IsAliveForReuse() => !IsBroken && _lifeline.IsServerListening();
 
     public override void Dispose()
+    {
+        if (Interlocked.CompareExchange(ref _pumpState, DisposeWhenDone, InPump) == InPump)
+        {
+            return; // the pump still reads our ring; it disposes us when the call is done
+        }
+
+        DisposeNow();
+    }
+
+    private void DisposeNow()
     {
         // Closing the lifeline tells the server to reclaim the slot; it stops polling the rings
         // before it frees them, and our mapping outlives this connection in the lease.

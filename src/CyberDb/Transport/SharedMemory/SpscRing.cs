@@ -369,6 +369,30 @@ internal sealed unsafe class SpscRing
         return false;
     }
 
+    /// <summary>
+    /// Consumer, for a thread that waits on many rings at once (<see cref="Futex.WaitAny"/>): steps 1–3 of
+    /// the sleep protocol in <see cref="RingWaitPolicy"/>. Returns <see langword="false"/> (flag cleared)
+    /// when data is already there; otherwise the flag is set and <paramref name="waiter"/> names this
+    /// ring's futex word and the value it was seen with. Call <see cref="EndConsumerSleep"/> after the wait.
+    /// </summary>
+    public bool PrepareConsumerSleep(out Futex.FutexWaiter waiter)
+    {
+        var observed = Volatile.Read(ref *TailWord);
+        Interlocked.Exchange(ref *ConsumerSleeping, 1); // full fence: the flag before the re-check
+        if (HasData)
+        {
+            Volatile.Write(ref *ConsumerSleeping, 0);
+            waiter = default;
+            return false;
+        }
+
+        waiter = Futex.FutexWaiter.For(TailWord, observed);
+        return true;
+    }
+
+    /// <summary>Consumer: clears the flag <see cref="PrepareConsumerSleep"/> set (late is harmless: it only costs the producer a wake).</summary>
+    public void EndConsumerSleep() => Volatile.Write(ref *ConsumerSleeping, 0);
+
     /// <summary>Consumer, blocking: appends one whole message to <paramref name="destination"/>.</summary>
     /// <param name="destination">Receives the payload (appended; not cleared first).</param>
     /// <param name="timeoutMs">Deadline for the whole message, from now (>= 0).</param>

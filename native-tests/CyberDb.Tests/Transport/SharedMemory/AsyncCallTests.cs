@@ -1,0 +1,269 @@
+using System.Diagnostics;
+using System.Globalization;
+using CyberDb.Tests.Infrastructure;
+using CyberDb.Transport.SharedMemory;
+
+namespace CyberDb.Tests.Transport.SharedMemory;
+
+/// <summary>
+/// The asynchronous twins (<c>GetAsync</c>, <c>SetAsync</c>, ...) against a real server: the same
+/// results and exceptions as the synchronous members on both transports; over shared memory the
+/// wait is handed to the client's response pump (<c>futex_waitv</c>), which must complete many
+/// concurrent calls exactly once, honour timeouts, cancellation, a dead server and a disposed client.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class AsyncCallTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    private static CyberDbClientOptions Options(int port, CyberTransport transport, TimeSpan? operationTimeout = null) => new()
+    {
+        Port = port,
+        Password = TestServer.Password,
+        Transport = transport,
+        OperationTimeout = operationTimeout ?? TimeSpan.FromSeconds(10),
+    };
+
+    /// <summary>Blocks the server's executor until the returned handle is set: a live server that answers nothing.</summary>
+    private static async Task<ManualResetEventSlim> StallAsync(CyberDbServer server)
+    {
+        var release = new ManualResetEventSlim();
+        var stalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = server.Context!.Executor.InvokeAsync(_ =>
+        {
+            stalled.SetResult();
+            return release.Wait(Deadline);
+        });
+        await stalled.Task.WaitAsync(Deadline);
+        return release;
+    }
+
+    [Fact]
+    public void Pump_IsAvailableOnThisKernel()
+    {
+        // Everything below only tests the pump where futex_waitv exists (Linux 5.16+); say so if not.
+        Assert.True(SharedMemoryResponsePump.IsSupported, "futex_waitv is missing: asynchronous calls complete synchronously here");
+    }
+
+    [Theory]
+    [InlineData(CyberTransport.SharedMemory)]
+    [InlineData(CyberTransport.Tcp)]
+    public async Task DictTwins_SameResultsAndErrorsAsSynchronousMembers(CyberTransport transport)
+    {
+        using var server = TestServer.Start();
+        using var client = CyberDbClient.Connect(Options(server.Port, transport));
+        using var proxy = client.GetProxy();
+        proxy.Connect();
+        proxy.CreateCyberDict("d");
+        var dict = await proxy.GetCyberDictAsync("d");
+
+        await dict.SetAsync("a", "x");
+        await dict.SetAsync(7, 1.5);
+        Assert.Equal("x", await dict.GetAsync("a"));
+        Assert.Equal(1.5, await dict.GetAsync<double>(7));
+        Assert.Equal("fallback", await dict.GetValueOrDefaultAsync("missing", "fallback"));
+        Assert.Null(await dict.GetValueOrDefaultAsync("missing"));
+        Assert.True(await dict.ContainsKeyAsync("a"));
+        Assert.False(await dict.ContainsKeyAsync("b"));
+        Assert.True(await dict.TryAddAsync("b", 1L));
+        Assert.False(await dict.TryAddAsync("b", 2L));
+        Assert.True(await dict.TryUpdateAsync("b", 3L, 1L));
+        Assert.False(await dict.TryUpdateAsync("b", 4L, 1L));
+        Assert.Equal(3L, await dict.GetOrAddAsync("b", 9L));
+        Assert.Equal(5L, await dict.IncrementAsync("n", 5));
+        Assert.Equal(4, await dict.CountAsync());
+        Assert.True(await dict.RemoveAsync("n"));
+        Assert.False(await dict.RemoveAsync("n"));
+        Assert.Equal(new Dictionary<object, object?> { ["a"] = "x", [7L] = 1.5, ["b"] = 3L }, await dict.ToDictionaryAsync());
+        Assert.Equal(dict.ToDictionary(), await dict.ToDictionaryAsync());
+
+        var missing = await Assert.ThrowsAsync<KeyNotFoundException>(async () => await dict.GetAsync("nope"));
+        Assert.Contains("nope", missing.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ArgumentException>(async () => await dict.SetAsync("k", new object()));
+        var noTable = await Assert.ThrowsAsync<CyberDbException>(async () => await proxy.GetCyberDictAsync("absent"));
+        Assert.Contains("absent", noTable.Message, StringComparison.Ordinal);
+        Assert.Equal("x", dict["a"]); // and the connection is in step for the synchronous members
+        Assert.Equal(transport, client.Transport);
+    }
+
+    [Theory]
+    [InlineData(CyberTransport.SharedMemory)]
+    [InlineData(CyberTransport.Tcp)]
+    public async Task ListTwins_SameResultsAndErrorsAsSynchronousMembers(CyberTransport transport)
+    {
+        using var server = TestServer.Start();
+        using var client = CyberDbClient.Connect(Options(server.Port, transport));
+        using var proxy = client.GetProxy();
+        proxy.Connect();
+        proxy.CreateCyberList("l", [1L, "two"]);
+        var list = await proxy.GetCyberListAsync("l");
+
+        await list.AddAsync(3.5);
+        Assert.Equal(3, await list.CountAsync());
+        Assert.Equal(1L, await list.GetAsync(0));
+        Assert.Equal("two", await list.GetAsync<string>(1));
+        Assert.Equal(3.5, await list.GetAsync(^1));
+        await list.SetAsync(0, "one");
+        Assert.Equal(new List<object?> { "one", "two", 3.5 }, await list.ToListAsync());
+        Assert.Equal(3.5, await list.PopAsync());
+        Assert.Equal(["one", "two"], list.ToList());
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await list.GetAsync(5));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await list.GetAsync(-1));
+        var kind = await Assert.ThrowsAsync<CyberDbException>(async () => await proxy.GetCyberDictAsync("l"));
+        Assert.Contains("not a CyberDict", kind.Message, StringComparison.Ordinal);
+        await proxy.PingAsync();
+    }
+
+    [Fact]
+    public async Task ManyConcurrentCalls_OneClient_EveryCallCompletesOnceWithExactTotal()
+    {
+        // 48 proxies, each awaiting its own calls: most waits go to the pump at once.
+        const int proxies = 48;
+        const int increments = 200;
+        using var server = TestServer.Start();
+        using var client = CyberDbClient.Connect(Options(server.Port, CyberTransport.SharedMemory));
+        using (var setup = client.GetProxy())
+        {
+            setup.Connect();
+            setup.CreateCyberDict("counters");
+        }
+
+        // Connected up front: Connect is synchronous, and 48 of them blocking pool threads at once
+        // would wait on this in-process server's own handshakes (thread-pool starvation, not the pump).
+        var connected = Enumerable.Range(0, proxies).Select(_ => client.GetProxy()).ToList();
+        connected.ForEach(p => p.Connect());
+        var workers = connected.Select((proxy, p) => Task.Run(async () =>
+        {
+            using var owned = proxy;
+            var dict = await proxy.GetCyberDictAsync("counters");
+            var key = "p" + p.ToString(CultureInfo.InvariantCulture);
+            for (var i = 1; i <= increments; i++)
+            {
+                // Each result is this proxy's own count: a response delivered to the wrong call, or twice, shows here.
+                Assert.Equal(i, await dict.IncrementAsync(key));
+                await dict.IncrementAsync("total");
+            }
+        }));
+        await Task.WhenAll(workers).WaitAsync(Deadline);
+
+        using var check = client.GetProxy();
+        check.Connect();
+        var counters = check.GetCyberDict("counters");
+        Assert.Equal((long)proxies * increments, counters["total"]);
+        Assert.Equal(proxies + 1, counters.Count);
+    }
+
+    [Theory]
+    [InlineData(SharedMemoryHost.RingCapacity + 64)] // the answer streams through the ring in chunks
+    [InlineData(16 * 1024 * 1024)]
+    public async Task LargeValue_AnswerStreamsThroughThePump_ComesBackWhole(int size)
+    {
+        using var server = TestServer.Start();
+        using var client = CyberDbClient.Connect(Options(server.Port, CyberTransport.SharedMemory));
+        using var proxy = client.GetProxy();
+        proxy.Connect();
+        var dict = proxy.CreateCyberDict("values");
+        var value = new byte[size];
+        new Random(size).NextBytes(value);
+
+        await dict.SetAsync("v", value);
+        var back = Assert.IsType<byte[]>(await dict.GetAsync("v"));
+
+        Assert.True(value.AsSpan().SequenceEqual(back), $"the {size}-byte value came back different");
+        Assert.Equal(1L, await dict.IncrementAsync("after"));
+    }
+
+    [Fact]
+    public async Task ServerStalled_CallPastOperationTimeout_FailsWithTimeoutAndTheProxyRecovers()
+    {
+        using var server = TestServer.Start();
+        using var client = CyberDbClient.Connect(Options(server.Port, CyberTransport.SharedMemory, TimeSpan.FromMilliseconds(500)));
+        using var proxy = client.GetProxy();
+        proxy.Connect();
+        var dict = proxy.CreateCyberDict("d");
+        await dict.SetAsync("k", 1L);
+
+        using (var release = await StallAsync(server))
+        {
+            var clock = Stopwatch.StartNew();
+            var e = await Assert.ThrowsAsync<CyberDbConnectionException>(async () => await dict.GetAsync("k")).WaitAsync(Deadline);
+            Assert.Equal(CyberDbConnectionFailure.OperationTimeout, e.Failure);
+            Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(450), $"failed after {clock.Elapsed}, before OperationTimeout");
+            release.Set();
+        }
+
+        Assert.Equal(1L, await dict.GetAsync("k")); // the broken connection is replaced on the next call
+    }
+
+    [Fact]
+    public async Task Cancelled_WhileWaiting_ThrowsOperationCanceledAtOnceAndTheProxyRecovers()
+    {
+        using var server = TestServer.Start();
+        using var client = CyberDbClient.Connect(Options(server.Port, CyberTransport.SharedMemory));
+        using var proxy = client.GetProxy();
+        proxy.Connect();
+        var dict = proxy.CreateCyberDict("d");
+        await dict.SetAsync("k", 1L);
+        using var cancel = new CancellationTokenSource();
+
+        using (var release = await StallAsync(server))
+        {
+            var pending = dict.IncrementAsync("k", 1, cancel.Token).AsTask();
+            Assert.False(pending.IsCompleted);
+            var clock = Stopwatch.StartNew();
+            cancel.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending).WaitAsync(Deadline);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"cancellation took {clock.Elapsed}");
+            release.Set();
+        }
+
+        // The cancelled increment may still have run on the server (it was sent): as with any
+        // cancelled request, only whether it ran is unknown, never that the connection is out of step.
+        var after = await dict.GetAsync<long>("k");
+        Assert.InRange(after, 1L, 2L);
+        Assert.Equal(after + 1, await dict.IncrementAsync("k"));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await dict.GetAsync("k", cancel.Token));
+    }
+
+    [Fact]
+    public async Task ClientDisposed_WhileACallWaits_TheCallFailsInsteadOfHanging()
+    {
+        using var server = TestServer.Start();
+        var client = CyberDbClient.Connect(Options(server.Port, CyberTransport.SharedMemory));
+        var proxy = client.GetProxy();
+        proxy.Connect();
+        var dict = proxy.CreateCyberDict("d");
+        await dict.SetAsync("k", 1L);
+
+        using var release = await StallAsync(server);
+        var pending = dict.GetAsync("k").AsTask();
+        client.Dispose();
+        var e = await Assert.ThrowsAsync<CyberDbConnectionException>(() => pending).WaitAsync(Deadline);
+        Assert.Contains("disposed", e.Message, StringComparison.Ordinal);
+        release.Set();
+        proxy.Dispose();
+    }
+
+    [Fact]
+    public async Task ServerKilled_WhileACallWaits_FailsWithinTwoSeconds()
+    {
+        using var server = ChildProcess.Start("server", TestServer.Password);
+        var port = int.Parse((await server.WaitForLineAsync(l => l.StartsWith("PORT ", StringComparison.Ordinal), Deadline))[5..], CultureInfo.InvariantCulture);
+        using var client = CyberDbClient.Connect(Options(port, CyberTransport.SharedMemory));
+        using var proxy = client.GetProxy();
+        proxy.Connect();
+        var dict = proxy.CreateCyberDict("d");
+        await dict.SetAsync("k", 1L);
+
+        server.WriteLine("stall");
+        await server.WaitForLineAsync("STALLED", Deadline);
+        var pending = dict.GetAsync("k").AsTask();
+        var clock = Stopwatch.StartNew();
+        server.Kill();
+        var e = await Assert.ThrowsAsync<CyberDbConnectionException>(() => pending).WaitAsync(Deadline);
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"the waiting call took {clock.Elapsed} to notice the dead server");
+        Assert.Equal(CyberDbConnectionFailure.ServerClosed, e.Failure);
+    }
+}
