@@ -58,6 +58,9 @@ public sealed class CyberDbClient : IDisposable, IAsyncDisposable
     /// <summary>What <c>Auto</c> resolved to: SharedMemory or Tcp.</summary>
     public CyberTransport Transport { get; private set; }
 
+    /// <summary>The response pump of this client's asynchronous shared-memory calls, if any (tests).</summary>
+    internal SharedMemoryResponsePump? ResponsePump => _pump;
+
     /// <summary>The options this client runs with (a validated copy).</summary>
     internal CyberDbClientOptions Options => _options;
 

@@ -23,7 +23,7 @@ public class SharedRegionLayoutTests
     [Fact]
     public void HeaderConstants_ArePinned()
     {
-        Assert.Equal(2, L.LayoutVersion);
+        Assert.Equal(3, L.LayoutVersion);
         Assert.Equal(128, L.CacheLineSize);
         Assert.Equal(0, L.MagicOffset);
         Assert.Equal(8, L.LayoutVersionOffset);

@@ -15,13 +15,16 @@ namespace CyberDb.Transport.SharedMemory;
 /// word the waker changes when it publishes and F the waiter's "sleeping" flag:</para>
 /// <list type="number">
 /// <item>Waiter reads W into <c>observed</c>.</item>
-/// <item>Waiter sets F = 1 with <see cref="Interlocked.Exchange(ref int, int)"/>: a full fence, so F
-/// is visible before step 3 reads shared state (store→load order, which plain stores lack on x64).</item>
-/// <item>Waiter re-checks the condition; if met it clears F and returns.</item>
+/// <item>Waiter increments F with <see cref="Interlocked.Increment(ref int)"/>: a full fence, so F
+/// is visible before step 3 reads shared state (store→load order, which plain stores lack on x64).
+/// F counts sleepers rather than being a flag because a ring's consumer word may have two: a
+/// thread in a synchronous call and the client's <see cref="SharedMemoryResponsePump"/>, which
+/// holds one count on every ring it watches (layout 3).</item>
+/// <item>Waiter re-checks the condition; if met it decrements F and returns.</item>
 /// <item>Waiter calls <c>FUTEX_WAIT(W, observed, slice)</c>; the kernel returns at once if W changed
 /// since step 1, so a publish between steps 1 and 4 is never slept through.</item>
 /// <item>Waker (elsewhere): publishes with a full fence (changing W, or state then W), then reads
-/// F; only if F is set does it pay for <c>FUTEX_WAKE</c>.</item>
+/// F; only if F is non-zero does it pay for <c>FUTEX_WAKE</c>.</item>
 /// </list>
 /// <para>Steps 2–3 against step 5 are Dekker's pattern: with a full fence on both sides at least one
 /// of them sees the other's store, so either the waiter sees the data or the waker sees the flag.</para>
@@ -185,14 +188,14 @@ internal sealed class RingWaitPolicy
             // Step 1: the futex word before announcing ourselves.
             var observed = Volatile.Read(ref *futexWord);
 
-            // Step 2: announce. Interlocked.Exchange is a full fence: the flag store is ordered before
-            // the condition re-read below (pairs with the waker's fence between publish and flag read).
-            Interlocked.Exchange(ref *sleepingFlag, 1);
+            // Step 2: announce. Interlocked.Increment is a full fence: the count is ordered before
+            // the condition re-read below (pairs with the waker's fence between publish and count read).
+            Interlocked.Increment(ref *sleepingFlag);
 
             // Step 3: re-check after announcing.
             if (condition.IsMet())
             {
-                Volatile.Write(ref *sleepingFlag, 0);
+                Interlocked.Decrement(ref *sleepingFlag);
                 return true;
             }
 
@@ -201,8 +204,8 @@ internal sealed class RingWaitPolicy
             Futex.Wait(futexWord, observed, remainingMs);
             slept = true;
 
-            // Release: the flag only tells wakers to pay for a syscall; clearing it late is harmless.
-            Volatile.Write(ref *sleepingFlag, 0);
+            // Release: the count only tells wakers to pay for a syscall; dropping it late is harmless.
+            Interlocked.Decrement(ref *sleepingFlag);
             if (condition.IsMet())
             {
                 return true;

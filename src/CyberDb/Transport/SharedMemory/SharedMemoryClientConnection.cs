@@ -46,6 +46,7 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
     private CancellationToken _cancellation;
     private CancellationTokenRegistration _cancellationRegistration;
     private int _pumpState;
+    private volatile bool _watchedByPump;
 
     private SharedMemoryClientConnection(CyberDbClientOptions options, TcpClientConnection lifeline, ClientRegionCache.Lease region, int slot, SharedMemoryResponsePump? pump)
         : base(options)
@@ -186,6 +187,13 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
 
     /// <summary>Pump: when the pending call times out (a <see cref="Stopwatch"/> timestamp).</summary>
     internal long PumpDeadline { get; private set; }
+
+    /// <summary>Set and cleared by the pump thread: whether it holds a standing watch on <see cref="Responses"/>.</summary>
+    internal bool IsWatchedByPump
+    {
+        get => _watchedByPump;
+        set => _watchedByPump = value;
+    }
 
     /// <summary>Pump: the ring this connection's answer arrives on.</summary>
     internal SpscRing Responses => _responses;
@@ -359,10 +367,18 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
 
     private void DisposeNow()
     {
+        // The pump lets go of our ring first: once the lifeline closes the server may give the slot
+        // to another client, and once the lease goes the mapping may be unmapped.
+        var unwatched = _pump?.Unwatch(this) ?? true;
+
         // Closing the lifeline tells the server to reclaim the slot; it stops polling the rings
         // before it frees them, and our mapping outlives this connection in the lease.
         _lifeline.Dispose();
-        _region.Release();
+        if (unwatched)
+        {
+            _region.Release(); // else keep the mapping: a pump that did not answer may still read the ring
+        }
+
         base.Dispose();
     }
 }

@@ -14,7 +14,11 @@ internal static class SharedRegionLayout
     /// <summary>"CYBDBSHM" read as a little-endian int64.</summary>
     public const ulong Magic = 0x4D48_5342_4442_5943;
 
-    public const int LayoutVersion = 2;
+    /// <summary>
+    /// 3: a ring's sleeping word counts sleepers (it was a 0/1 flag), and a publish wakes every
+    /// sleeper on the Tail word; a layout-2 peer would clear a count it did not add.
+    /// </summary>
+    public const int LayoutVersion = 3;
 
     /// <summary>Cache-line separation where two writers meet (128: adjacent-line prefetch pairs 64-byte lines).</summary>
     public const int CacheLineSize = 128;

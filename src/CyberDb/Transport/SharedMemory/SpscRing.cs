@@ -14,11 +14,11 @@ namespace CyberDb.Transport.SharedMemory;
 /// <code>
 ///   0    +--------------------------------------------+  producer line (producer writes)
 ///        | Tail: int64 monotonic write position        |  futex word = low 32 bits of Tail
-///   8    | ProducerSleeping: int32 (0/1)               |
+///   8    | ProducerSleeping: int32 (sleepers)          |
 ///        | ... pad to 128 ...                          |
 ///   128  +--------------------------------------------+  consumer line (consumer writes)
 ///        | Head: int64 monotonic read position         |  futex word = low 32 bits of Head
-///   136  | ConsumerSleeping: int32 (0/1)               |
+///   136  | ConsumerSleeping: int32 (sleepers)          |
 ///        | ... pad to 128 ...                          |
 ///   256  +--------------------------------------------+
 ///        | data[Capacity] (power of two, >= 128)       |  byte at position p is data[p &amp; (Capacity-1)]
@@ -35,7 +35,7 @@ namespace CyberDb.Transport.SharedMemory;
 /// <item>Copy the length prefix and payload bytes at Tail (plain stores).</item>
 /// <item>Publish the new Tail with <see cref="Interlocked.Exchange(ref long, long)"/>: release (the
 /// bytes are visible before Tail) and a full fence (Tail is visible before step 4's flag read).</item>
-/// <item>If ConsumerSleeping is set, <c>FUTEX_WAKE</c> the Tail word; if this ring has a peer
+/// <item>If ConsumerSleeping is non-zero, <c>FUTEX_WAKE</c> every sleeper on the Tail word; if this ring has a peer
 /// doorbell (client side of a slot), ring it when the executor sleeps.</item>
 /// </list>
 /// <para>Consumer steps mirror them: acquire-read Tail, copy bytes out, publish Head with
@@ -371,17 +371,17 @@ internal sealed unsafe class SpscRing
 
     /// <summary>
     /// Consumer, for a thread that waits on many rings at once (<see cref="Futex.WaitAny"/>): steps 1–3 of
-    /// the sleep protocol in <see cref="RingWaitPolicy"/>. Returns <see langword="false"/> (flag cleared)
-    /// when data is already there; otherwise the flag is set and <paramref name="waiter"/> names this
-    /// ring's futex word and the value it was seen with. Call <see cref="EndConsumerSleep"/> after the wait.
+    /// the sleep protocol in <see cref="RingWaitPolicy"/>. Returns <see langword="false"/> (count dropped
+    /// again) when data is already there; otherwise ConsumerSleeping holds one more and <paramref name="waiter"/>
+    /// names this ring's futex word and the value it was seen with. Call <see cref="EndConsumerSleep"/> after the wait.
     /// </summary>
     public bool PrepareConsumerSleep(out Futex.FutexWaiter waiter)
     {
         var observed = Volatile.Read(ref *TailWord);
-        Interlocked.Exchange(ref *ConsumerSleeping, 1); // full fence: the flag before the re-check
+        Interlocked.Increment(ref *ConsumerSleeping); // full fence: the count before the re-check
         if (HasData)
         {
-            Volatile.Write(ref *ConsumerSleeping, 0);
+            Interlocked.Decrement(ref *ConsumerSleeping);
             waiter = default;
             return false;
         }
@@ -390,8 +390,18 @@ internal sealed unsafe class SpscRing
         return true;
     }
 
-    /// <summary>Consumer: clears the flag <see cref="PrepareConsumerSleep"/> set (late is harmless: it only costs the producer a wake).</summary>
-    public void EndConsumerSleep() => Volatile.Write(ref *ConsumerSleeping, 0);
+    /// <summary>Consumer: drops the count <see cref="PrepareConsumerSleep"/> or <see cref="BeginWatch"/> added (late is harmless: it only costs the producer a wake).</summary>
+    public void EndConsumerSleep() => Interlocked.Decrement(ref *ConsumerSleeping);
+
+    /// <summary>
+    /// Consumer, for the pump: one standing count on ConsumerSleeping, so the producer wakes the Tail
+    /// word after every publish until <see cref="EndConsumerSleep"/>; the pump then needs no wake of its
+    /// own to learn that an answer arrived (see <see cref="SharedMemoryResponsePump"/>).
+    /// </summary>
+    public void BeginWatch() => Interlocked.Increment(ref *ConsumerSleeping);
+
+    /// <summary>Consumer, for the pump: this ring's futex word as it is now (no count taken; <see cref="BeginWatch"/> holds one).</summary>
+    public Futex.FutexWaiter WatchWaiter() => Futex.FutexWaiter.For(TailWord, Volatile.Read(ref *TailWord));
 
     /// <summary>Consumer, blocking: appends one whole message to <paramref name="destination"/>.</summary>
     /// <param name="destination">Receives the payload (appended; not cleared first).</param>
@@ -441,10 +451,11 @@ internal sealed unsafe class SpscRing
         // Producer step 3: release (bytes before Tail) + full fence (Tail before the flag reads below).
         Interlocked.Exchange(ref TailRef, tail);
 
-        // Producer step 4: pay for a syscall only when the consumer announced it sleeps.
+        // Producer step 4: pay for a syscall only when the consumer announced it sleeps. Every
+        // sleeper: the client's pump and a synchronous call may both wait on this word.
         if (Volatile.Read(ref *ConsumerSleeping) != 0)
         {
-            Futex.Wake(TailWord, 1);
+            Futex.Wake(TailWord, int.MaxValue);
         }
 
         _peerDoorbell?.RingIfSleeping();
