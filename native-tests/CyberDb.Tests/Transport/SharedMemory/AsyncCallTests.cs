@@ -158,6 +158,43 @@ public sealed class AsyncCallTests
         Assert.Equal(0, client.ResponsePump!.LateCompletions);
     }
 
+    [Fact]
+    public async Task WatchedConnection_SynchronousCallsAndIdleDiscard_StillServedAndUnwatchedBeforeItCloses()
+    {
+        using var server = TestServer.Start();
+        var options = Options(server.Port, CyberTransport.SharedMemory);
+        options.TimeOut = TimeSpan.FromMilliseconds(300);
+        using var client = CyberDbClient.Connect(options);
+        var pump = client.ResponsePump!;
+        using (var proxy = client.GetProxy())
+        {
+            proxy.Connect();
+            var dict = proxy.CreateCyberDict("d");
+            Assert.Equal(1L, await dict.IncrementAsync("n")); // the first awaited call: the pump watches this connection
+            await Wait.UntilAsync(() => pump.WatchedCount == 1, Deadline, "the connection watched");
+
+            // The pump now sleeps on the same ring word a synchronous call sleeps on: both must be woken.
+            using (var release = await StallAsync(server))
+            {
+                var blocked = Task.Factory.StartNew(() => dict.Increment("n"), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                await Task.Delay(100); // long enough for the synchronous call to go to sleep on its futex (not a wait for a condition)
+                release.Set();
+                Assert.Equal(2L, await blocked.WaitAsync(Deadline));
+            }
+
+            Assert.Equal(3L, dict.Increment("n"));
+            Assert.Equal(4L, await dict.IncrementAsync("n"));
+        }
+
+        // Idle past TimeOut: the pool disposes the connection; the pump lets go of it first.
+        await Wait.UntilAsync(() => server.Context!.SharedMemory!.AttachedCount == 0, Deadline, "the idle connection discarded");
+        Assert.Equal(0, pump.WatchedCount);
+        using var again = client.GetProxy();
+        again.Connect();
+        Assert.Equal(5L, await (await again.GetCyberDictAsync("d")).IncrementAsync("n"));
+        Assert.Equal(0, pump.LateCompletions);
+    }
+
     [Theory]
     [InlineData(SharedMemoryHost.RingCapacity + 64)] // the answer streams through the ring in chunks
     [InlineData(16 * 1024 * 1024)]

@@ -83,6 +83,10 @@ internal sealed unsafe class SharedMemoryResponsePump : IDisposable
     /// </summary>
     public long LateCompletions => Interlocked.Read(ref _lateCompletions);
 
+    /// <summary>Connections watched now (diagnostics and tests; written by the pump thread).</summary>
+    public int WatchedCount => Volatile.Read(ref _watchedCount);
+
+    private int _watchedCount;
     private long _lateCompletions;
     private bool _lastSleepTimedOut;
 
@@ -186,6 +190,7 @@ internal sealed unsafe class SharedMemoryResponsePump : IDisposable
                 {
                     arrived.Responses.BeginWatch();
                     _watched.Add(arrived);
+                    Volatile.Write(ref _watchedCount, _watched.Count);
                     arrived.IsWatchedByPump = true;
                 }
             }
@@ -241,6 +246,7 @@ internal sealed unsafe class SharedMemoryResponsePump : IDisposable
         if (_watched.Remove(connection))
         {
             connection.Responses.EndConsumerSleep();
+            Volatile.Write(ref _watchedCount, _watched.Count);
         }
 
         connection.IsWatchedByPump = false; // after the ring's last use here: the disposer may go on
