@@ -170,8 +170,15 @@ public sealed class AsyncCallTests
         {
             proxy.Connect();
             var dict = proxy.CreateCyberDict("d");
-            Assert.Equal(1L, await dict.IncrementAsync("n")); // the first awaited call: the pump watches this connection
-            await Wait.UntilAsync(() => pump.WatchedCount == 1, Deadline, "the connection watched");
+            // A call that cannot be answered at once goes to the pump, which then watches the connection.
+            using (var release = await StallAsync(server))
+            {
+                var first = dict.IncrementAsync("n").AsTask();
+                await Wait.UntilAsync(() => pump.WatchedCount == 1, Deadline, "the connection watched");
+                release.Set();
+                Assert.Equal(1L, await first.WaitAsync(Deadline));
+            }
+
 
             // The pump now sleeps on the same ring word a synchronous call sleeps on: both must be woken.
             using (var release = await StallAsync(server))

@@ -41,6 +41,9 @@ internal sealed unsafe class SharedMemoryResponsePump : IDisposable
     /// <summary>Longest sleep before deadlines and lifelines are checked.</summary>
     public const int PeerCheckIntervalMs = RingWaitPolicy.DefaultPeerCheckIntervalMs;
 
+    /// <summary>Longest sleep with no call pending (a safety net only: every way work arrives wakes the pump).</summary>
+    public const int IdleSliceMs = 1000;
+
     /// <summary>Most connections watched at once (the rest of one <c>futex_waitv</c> is for unwatched pending calls).</summary>
     public const int MaxWatched = 64;
 
@@ -304,7 +307,9 @@ internal sealed unsafe class SharedMemoryResponsePump : IDisposable
                 return false;
             }
 
-            var sliceMs = overflow ? 1 : PeerCheckIntervalMs;
+            // Nothing pending: only a registration or an answer on a watched ring can give us work,
+            // and both wake us, so an idle client's pump need not tick every slice.
+            var sliceMs = overflow ? 1 : _pending.Count == 0 ? IdleSliceMs : PeerCheckIntervalMs;
             if (nearestDeadline != long.MaxValue)
             {
                 var untilDeadlineMs = ((nearestDeadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency) + 1;

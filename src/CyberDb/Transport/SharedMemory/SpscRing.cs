@@ -40,7 +40,9 @@ namespace CyberDb.Transport.SharedMemory;
 /// </list>
 /// <para>Consumer steps mirror them: acquire-read Tail, copy bytes out, publish Head with
 /// <see cref="Interlocked.Exchange(ref long, long)"/> (release so the producer never overwrites bytes
-/// being read; full fence before reading ProducerSleeping), wake the producer if it sleeps.</para>
+/// being read; full fence before reading ProducerSleeping), and only if ProducerSleeping is
+/// non-zero (a producer waits for space: asleep in <see cref="Write"/>, or the executor with a
+/// message <see cref="WriteAvailable"/> has not finished) wake it and ring the peer doorbell.</para>
 /// <para>A message of length L needs 4 + L bytes. <see cref="TryWrite"/> is all-or-nothing and
 /// only for <c>L &lt;= Capacity - 4</c>; <see cref="WriteAvailable"/> and <see cref="Write"/> stream
 /// any length: the prefix goes in as soon as 4 bytes are free, then payload as space frees up.
@@ -84,9 +86,11 @@ internal sealed unsafe class SpscRing
     // time on each side of a connection): whether spinning has been paying off.
     private readonly WaitHistory _waitHistory = new();
 
-    // Producer-local (only the producer thread touches these): our Tail, last Head we read.
+    // Producer-local (only the producer thread touches these): our Tail, last Head we read, and
+    // whether WriteAvailable holds a count on ProducerSleeping for a message it has not finished.
     private long _tail;
     private long _cachedHead;
+    private bool _awaitingSpace;
 
     // Consumer-local (only the consumer thread touches these): our Head, payload bytes of the
     // current message still to read (-1 = between messages).
@@ -226,7 +230,7 @@ internal sealed unsafe class SpscRing
         {
             if (free < LengthPrefixSize)
             {
-                return false;
+                return AwaitSpace(done: false);
             }
 
             WritePrefix(message.Length);
@@ -248,7 +252,34 @@ internal sealed unsafe class SpscRing
             PublishTail(tail);
         }
 
-        return progress == total;
+        return AwaitSpace(done: progress == total);
+    }
+
+    /// <summary>
+    /// Producer, streaming: while a message is only partly in the ring, ProducerSleeping holds one
+    /// count of ours, which tells the consumer to ring the peer doorbell after it frees space; a
+    /// consumer that frees space while nobody waits for it rings nothing (measured on the web app:
+    /// every answer read used to wake a sleeping executor for no work). The increment is a full
+    /// fence before the executor's own sleep re-check of <see cref="FreeBytes"/> (Dekker against the
+    /// consumer's Head publish and count read).
+    /// </summary>
+    private bool AwaitSpace(bool done)
+    {
+        if (done == _awaitingSpace)
+        {
+            if (done)
+            {
+                Interlocked.Decrement(ref *ProducerSleeping);
+            }
+            else
+            {
+                Interlocked.Increment(ref *ProducerSleeping);
+            }
+
+            _awaitingSpace = !done;
+        }
+
+        return done;
     }
 
     /// <summary>
@@ -470,12 +501,13 @@ internal sealed unsafe class SpscRing
         // them) + full fence (Head before the flag reads below).
         Interlocked.Exchange(ref HeadRef, head);
 
+        // Only a producer that waits for space (asleep on Head in Write, or the executor streaming
+        // with WriteAvailable) is worth a syscall.
         if (Volatile.Read(ref *ProducerSleeping) != 0)
         {
             Futex.Wake(HeadWord, 1);
+            _peerDoorbell?.RingIfSleeping();
         }
-
-        _peerDoorbell?.RingIfSleeping();
     }
 
     private void CopyIn(long position, ReadOnlySpan<byte> source)
