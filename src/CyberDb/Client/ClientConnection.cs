@@ -76,7 +76,7 @@ internal abstract class ClientConnection : IDisposable
 
     /// <summary>
     /// <see cref="Execute"/> without blocking the calling thread where the transport can wait for
-    /// the answer elsewhere (shared memory with <c>futex_waitv</c>); otherwise it completes synchronously.
+    /// the answer elsewhere (TCP; shared memory with <c>futex_waitv</c>); otherwise it completes synchronously.
     /// The payload is valid until the next request.
     /// </summary>
     public ValueTask<ReadOnlyMemory<byte>> ExecuteAsync(CancellationToken cancellationToken)
@@ -126,8 +126,9 @@ internal abstract class ClientConnection : IDisposable
     protected abstract void Exchange();
 
     /// <summary>
-    /// <see cref="Exchange"/> for <see cref="ExecuteAsync"/>; by default it is <see cref="Exchange"/>
-    /// on the calling thread (TCP), already complete when it returns.
+    /// <see cref="Exchange"/> for <see cref="ExecuteAsync"/>. By default it is <see cref="Exchange"/> on
+    /// the calling thread, already complete when it returns (shared memory without <c>futex_waitv</c>);
+    /// TCP and shared memory with the pump override it.
     /// </summary>
     protected virtual ValueTask ExchangeAsync(CancellationToken cancellationToken)
     {

@@ -8,7 +8,8 @@ namespace CyberDb;
 /// Asynchronous twins of the members a web request uses most: the same requests and the same
 /// results and exceptions, but over shared memory the calling thread is given back while the
 /// server answers (a pooled state machine and the connection's reusable completion source, so
-/// a call allocates nothing of its own in steady state). Over TCP they complete synchronously.
+/// a call allocates nothing of its own in steady state); over TCP the socket's awaitable calls do
+/// the waiting.
 /// One call at a time per proxy, as for the synchronous members.
 /// </summary>
 public sealed partial class CyberDict

@@ -7,9 +7,10 @@ namespace CyberDb.Tests.Transport.SharedMemory;
 
 /// <summary>
 /// The asynchronous twins (<c>GetAsync</c>, <c>SetAsync</c>, ...) against a real server: the same
-/// results and exceptions as the synchronous members on both transports; over shared memory the
-/// wait is handed to the client's response pump (<c>futex_waitv</c>), which must complete many
-/// concurrent calls exactly once, honour timeouts, cancellation, a dead server and a disposed client.
+/// results and exceptions as the synchronous members on both transports (and with Encrypt); over
+/// shared memory the wait is handed to the client's response pump (<c>futex_waitv</c>), which must
+/// complete many concurrent calls exactly once; over TCP the socket's awaitable calls. Both must
+/// honour OperationTimeout, cancellation and a dead server without holding a thread.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class AsyncCallTests
@@ -46,12 +47,15 @@ public sealed class AsyncCallTests
     }
 
     [Theory]
-    [InlineData(CyberTransport.SharedMemory)]
-    [InlineData(CyberTransport.Tcp)]
-    public async Task DictTwins_SameResultsAndErrorsAsSynchronousMembers(CyberTransport transport)
+    [InlineData(CyberTransport.SharedMemory, false)]
+    [InlineData(CyberTransport.Tcp, false)]
+    [InlineData(CyberTransport.Tcp, true)]
+    public async Task DictTwins_SameResultsAndErrorsAsSynchronousMembers(CyberTransport transport, bool encrypt)
     {
-        using var server = TestServer.Start();
-        using var client = CyberDbClient.Connect(Options(server.Port, transport));
+        using var server = TestServer.Start(o => o.Encrypt = encrypt);
+        var options = Options(server.Port, transport);
+        options.Encrypt = encrypt;
+        using var client = CyberDbClient.Connect(options);
         using var proxy = client.GetProxy();
         proxy.Connect();
         proxy.CreateCyberDict("d");
@@ -222,11 +226,13 @@ public sealed class AsyncCallTests
         Assert.Equal(1L, await dict.IncrementAsync("after"));
     }
 
-    [Fact]
-    public async Task ServerStalled_CallPastOperationTimeout_FailsWithTimeoutAndTheProxyRecovers()
+    [Theory]
+    [InlineData(CyberTransport.SharedMemory)]
+    [InlineData(CyberTransport.Tcp)]
+    public async Task ServerStalled_CallPastOperationTimeout_FailsWithTimeoutAndTheProxyRecovers(CyberTransport transport)
     {
         using var server = TestServer.Start();
-        using var client = CyberDbClient.Connect(Options(server.Port, CyberTransport.SharedMemory, TimeSpan.FromMilliseconds(500)));
+        using var client = CyberDbClient.Connect(Options(server.Port, transport, TimeSpan.FromMilliseconds(500)));
         using var proxy = client.GetProxy();
         proxy.Connect();
         var dict = proxy.CreateCyberDict("d");
@@ -244,11 +250,13 @@ public sealed class AsyncCallTests
         Assert.Equal(1L, await dict.GetAsync("k")); // the broken connection is replaced on the next call
     }
 
-    [Fact]
-    public async Task Cancelled_WhileWaiting_ThrowsOperationCanceledAtOnceAndTheProxyRecovers()
+    [Theory]
+    [InlineData(CyberTransport.SharedMemory)]
+    [InlineData(CyberTransport.Tcp)]
+    public async Task Cancelled_WhileWaiting_ThrowsOperationCanceledAtOnceAndTheProxyRecovers(CyberTransport transport)
     {
         using var server = TestServer.Start();
-        using var client = CyberDbClient.Connect(Options(server.Port, CyberTransport.SharedMemory));
+        using var client = CyberDbClient.Connect(Options(server.Port, transport));
         using var proxy = client.GetProxy();
         proxy.Connect();
         var dict = proxy.CreateCyberDict("d");
@@ -293,12 +301,14 @@ public sealed class AsyncCallTests
         proxy.Dispose();
     }
 
-    [Fact]
-    public async Task ServerKilled_WhileACallWaits_FailsWithinTwoSeconds()
+    [Theory]
+    [InlineData(CyberTransport.SharedMemory)]
+    [InlineData(CyberTransport.Tcp)]
+    public async Task ServerKilled_WhileACallWaits_FailsWithinTwoSeconds(CyberTransport transport)
     {
         using var server = ChildProcess.Start("server", TestServer.Password);
         var port = int.Parse((await server.WaitForLineAsync(l => l.StartsWith("PORT ", StringComparison.Ordinal), Deadline))[5..], CultureInfo.InvariantCulture);
-        using var client = CyberDbClient.Connect(Options(port, CyberTransport.SharedMemory));
+        using var client = CyberDbClient.Connect(Options(port, transport));
         using var proxy = client.GetProxy();
         proxy.Connect();
         var dict = proxy.CreateCyberDict("d");

@@ -12,7 +12,9 @@ namespace CyberDb.Transport.Tcp;
 
 /// <summary>
 /// The client's side of one TCP connection: synchronous, blocking socket calls bounded by
-/// <c>OperationTimeout</c> (a proxy serves one thread, so blocking is the cheapest wait there is).
+/// <c>OperationTimeout</c> (a proxy serves one thread, so blocking is the cheapest wait there is),
+/// or, for the asynchronous twins, the socket's awaitable calls (the runtime caches their state
+/// per socket) bounded by a timeout source this connection resets and reuses.
 /// A killed server closes the socket at once, so waiting calls fail immediately, not at the timeout.
 /// With <c>Encrypt</c>, every frame after the handshake is sealed both ways (<see cref="FrameCipher"/>);
 /// a response that fails authentication breaks the connection.
@@ -24,6 +26,10 @@ internal sealed class TcpClientConnection : ClientConnection
 
     /// <summary>Set when an encrypted handshake succeeds; owned by the thread using the connection.</summary>
     private SecureChannel? _channel;
+
+    /// <summary>OperationTimeout of the asynchronous calls; reset and reused while it has not fired.</summary>
+    private CancellationTokenSource? _timeout;
+    private CancellationTokenRegistration _callerCancellation;
 
     /// <summary>The server's MaxFrameBytes from its hello: a bigger request is refused before it is sent.</summary>
     private int _serverMaxFrameBytes = ProtocolLimits.DefaultMaxFrameBytes;
@@ -250,6 +256,119 @@ internal sealed class TcpClientConnection : ClientConnection
         }
     }
 
+    protected override ValueTask ExchangeAsync(CancellationToken cancellationToken)
+    {
+        if (Request.Length > _serverMaxFrameBytes)
+        {
+            ThrowTooLarge();
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return ExchangeCoreAsync(cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ExchangeCoreAsync(CancellationToken cancellationToken)
+    {
+        var token = StartTimeout(cancellationToken);
+        try
+        {
+            var frame = SealRequest();
+            while (!frame.IsEmpty)
+            {
+                frame = frame[await _socket.SendAsync(frame, SocketFlags.None, token).ConfigureAwait(false)..];
+            }
+
+            await ReceiveFrameAsync(token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            IsBroken = true; // a frame may be half sent or half read
+            throw;
+        }
+        catch (OperationCanceledException e)
+        {
+            IsBroken = true;
+            throw new CyberDbConnectionException(
+                CyberDbConnectionFailure.OperationTimeout,
+                $"the server at {_endPoint} did not answer within OperationTimeout ({Options.OperationTimeout.TotalSeconds:0.###} s)",
+                e);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            IsBroken = true;
+            throw new CyberDbConnectionException(CyberDbConnectionFailure.ServerClosed, $"the connection to {_endPoint} failed: {e.Message}", e);
+        }
+        finally
+        {
+            _callerCancellation.Dispose();
+            _callerCancellation = default;
+        }
+    }
+
+    /// <summary>The token of one asynchronous exchange: OperationTimeout from now, or the caller's cancellation.</summary>
+    private CancellationToken StartTimeout(CancellationToken cancellationToken)
+    {
+        if (_timeout is null || !_timeout.TryReset())
+        {
+            _timeout?.Dispose();
+            _timeout = new CancellationTokenSource();
+        }
+
+        _timeout.CancelAfter(Options.OperationTimeout);
+        if (cancellationToken.CanBeCanceled)
+        {
+            _callerCancellation = cancellationToken.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), _timeout);
+        }
+
+        return _timeout.Token;
+    }
+
+    /// <summary>The request frame as it goes on the wire (sealed in place, tag appended, with Encrypt).</summary>
+    private ReadOnlyMemory<byte> SealRequest()
+    {
+        if (_channel is null)
+        {
+            return Request.Array.AsMemory(0, Request.Length);
+        }
+
+        Request.GetSpan(FrameCipher.TagBytes); // room for the tag after the frame
+        var wire = Request.Array.AsMemory(0, Request.Length + FrameCipher.TagBytes);
+        _channel.Sealer.Seal(wire.Span);
+        return wire;
+    }
+
+    /// <summary><see cref="ReceiveFrame"/> with awaitable socket calls.</summary>
+    private async ValueTask ReceiveFrameAsync(CancellationToken token)
+    {
+        Response.PrepareReceive(FrameHeader.Size);
+        var header = Response.Array.AsMemory(0, FrameHeader.Size);
+        while (!header.IsEmpty)
+        {
+            var read = await _socket.ReceiveAsync(header, SocketFlags.None, token).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw Closed();
+            }
+
+            header = header[read..];
+        }
+
+        var frame = StartFrame(Response.Array.AsSpan(0, FrameHeader.Size));
+        while (!frame.IsComplete)
+        {
+            var read = await _socket.ReceiveAsync(frame.NextWindow(), SocketFlags.None, token).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw Closed();
+            }
+
+            frame.Received(read);
+        }
+
+        OpenFrame(frame);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowTooLarge() =>
         throw new ArgumentException(
@@ -260,15 +379,7 @@ internal sealed class TcpClientConnection : ClientConnection
     {
         var header = Response.PrepareReceive(FrameHeader.Size);
         ReceiveExactly(header);
-        var length = FrameHeader.ReadLength(header);
-        var tagBytes = _channel is null ? 0 : FrameCipher.TagBytes;
-        if (length < FrameHeader.HeaderAfterLength + tagBytes || length > ProtocolLimits.DefaultMaxFrameBytes + tagBytes)
-        {
-            throw Violation($"the server sent a frame length of {length}");
-        }
-
-        // Memory follows the bytes that arrive, not the length a (hostile) server announces.
-        var frame = new IncomingFrame(Response, (int)length + FrameHeader.LengthFieldSize, tagBytes);
+        var frame = StartFrame(header);
         while (!frame.IsComplete)
         {
             var window = frame.NextWindow().Span;
@@ -281,6 +392,25 @@ internal sealed class TcpClientConnection : ClientConnection
             frame.Received(read);
         }
 
+        OpenFrame(frame);
+    }
+
+    /// <summary>Checks a received header's length before anything is allocated for the frame.</summary>
+    private IncomingFrame StartFrame(ReadOnlySpan<byte> header)
+    {
+        var length = FrameHeader.ReadLength(header);
+        var tagBytes = _channel is null ? 0 : FrameCipher.TagBytes;
+        if (length < FrameHeader.HeaderAfterLength + tagBytes || length > ProtocolLimits.DefaultMaxFrameBytes + tagBytes)
+        {
+            throw Violation($"the server sent a frame length of {length}");
+        }
+
+        // Memory follows the bytes that arrive, not the length a (hostile) server announces.
+        return new IncomingFrame(Response, (int)length + FrameHeader.LengthFieldSize, tagBytes);
+    }
+
+    private void OpenFrame(IncomingFrame frame)
+    {
         if (_channel is not null && !_channel.Opener.TryOpen(frame.Wire))
         {
             throw Violation("a frame from the server failed authentication (tampered, replayed or reordered on the way); the connection is closed");
@@ -399,6 +529,7 @@ internal sealed class TcpClientConnection : ClientConnection
     public override void Dispose()
     {
         _socket.Dispose();
+        _timeout?.Dispose();
         _channel?.Dispose();
         base.Dispose();
     }
