@@ -59,16 +59,8 @@ public sealed partial class CyberDict
 
     /// <summary>Compare-and-swap: sets <paramref name="newValue"/> only if the value equals <paramref name="comparisonValue"/>.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<bool> TryUpdateAsync(object key, object? newValue, object? comparisonValue, CancellationToken cancellationToken = default)
-    {
-        var connection = _proxy.Connection;
-        var writer = connection.BeginRequest(OpCode.DictTryUpdate, Name);
-        ValueEncoder.WriteKey(ref writer, key);
-        ValueEncoder.WriteValue(ref writer, newValue);
-        ValueEncoder.WriteValue(ref writer, comparisonValue);
-        writer.Flush();
-        return Responses.ReadBoolean(await connection.ExecuteAsync(cancellationToken).ConfigureAwait(false));
-    }
+    public async ValueTask<bool> TryUpdateAsync(object key, object? newValue, object? comparisonValue, CancellationToken cancellationToken = default) =>
+        Responses.ReadBoolean(await BeginTryUpdate(key, newValue, comparisonValue).ExecuteAsync(cancellationToken).ConfigureAwait(false));
 
     /// <summary>The existing value, or sets and returns <paramref name="value"/> (seed: <c>setdefault</c>), atomically.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

@@ -130,7 +130,11 @@ public sealed partial class CyberDict : IEnumerable<KeyValuePair<object, object?
     public bool TryAdd(object key, object? value) => Responses.ReadBoolean(CallWithValue(OpCode.DictTryAdd, key, value));
 
     /// <summary>Sets <paramref name="newValue"/> only if the current value equals <paramref name="comparisonValue"/> (compare-and-swap).</summary>
-    public bool TryUpdate(object key, object? newValue, object? comparisonValue)
+    public bool TryUpdate(object key, object? newValue, object? comparisonValue) =>
+        Responses.ReadBoolean(BeginTryUpdate(key, newValue, comparisonValue).Execute());
+
+    /// <summary>Writes a compare-and-swap request; the caller executes it (synchronously or not).</summary>
+    private ClientConnection BeginTryUpdate(object key, object? newValue, object? comparisonValue)
     {
         var connection = _proxy.Connection;
         var writer = connection.BeginRequest(OpCode.DictTryUpdate, Name);
@@ -138,7 +142,7 @@ public sealed partial class CyberDict : IEnumerable<KeyValuePair<object, object?
         ValueEncoder.WriteValue(ref writer, newValue);
         ValueEncoder.WriteValue(ref writer, comparisonValue);
         writer.Flush();
-        return Responses.ReadBoolean(connection.Execute());
+        return connection;
     }
 
     /// <summary>Removes the key and gives its value; false when it was missing.</summary>

@@ -243,16 +243,11 @@ internal sealed class TcpClientConnection : ClientConnection
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
         {
-            IsBroken = true;
-            throw new CyberDbConnectionException(
-                CyberDbConnectionFailure.OperationTimeout,
-                $"the server at {_endPoint} did not answer within OperationTimeout ({Options.OperationTimeout.TotalSeconds:0.###} s)",
-                e);
+            throw TimedOut(e);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            IsBroken = true;
-            throw new CyberDbConnectionException(CyberDbConnectionFailure.ServerClosed, $"the connection to {_endPoint} failed: {e.Message}", e);
+            throw Failed(e);
         }
     }
 
@@ -288,16 +283,11 @@ internal sealed class TcpClientConnection : ClientConnection
         }
         catch (OperationCanceledException e)
         {
-            IsBroken = true;
-            throw new CyberDbConnectionException(
-                CyberDbConnectionFailure.OperationTimeout,
-                $"the server at {_endPoint} did not answer within OperationTimeout ({Options.OperationTimeout.TotalSeconds:0.###} s)",
-                e);
+            throw TimedOut(e);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            IsBroken = true;
-            throw new CyberDbConnectionException(CyberDbConnectionFailure.ServerClosed, $"the connection to {_endPoint} failed: {e.Message}", e);
+            throw Failed(e);
         }
         finally
         {
@@ -499,6 +489,21 @@ internal sealed class TcpClientConnection : ClientConnection
         {
             return false;
         }
+    }
+
+    private CyberDbConnectionException TimedOut(Exception e)
+    {
+        IsBroken = true;
+        return new CyberDbConnectionException(
+            CyberDbConnectionFailure.OperationTimeout,
+            $"the server at {_endPoint} did not answer within OperationTimeout ({Options.OperationTimeout.TotalSeconds:0.###} s)",
+            e);
+    }
+
+    private CyberDbConnectionException Failed(Exception e)
+    {
+        IsBroken = true;
+        return new CyberDbConnectionException(CyberDbConnectionFailure.ServerClosed, $"the connection to {_endPoint} failed: {e.Message}", e);
     }
 
     private CyberDbConnectionException Closed()
