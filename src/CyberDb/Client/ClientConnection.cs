@@ -37,6 +37,9 @@ internal abstract class ClientConnection : IDisposable
     /// <summary>Tables whose kind this connection checked, and the table-set version read before the check.</summary>
     public TableKindCache KnownTables { get; } = new();
 
+    /// <summary>An asynchronous call on this connection has not completed yet: it must not go back to the pool.</summary>
+    public virtual bool HasCallInFlight => false;
+
     /// <summary>True after a transport failure: the connection must not be used again.</summary>
     public bool IsBroken { get; protected set; }
 

@@ -132,7 +132,9 @@ public sealed class CyberDbClient : IDisposable, IAsyncDisposable
     /// <summary>Gives a connection back; a broken one is discarded.</summary>
     internal void Return(ClientConnection connection)
     {
-        if (connection.IsBroken)
+        // A proxy closed while its awaited call still runs (a misuse) must not let another proxy
+        // use the connection at the same time: it is discarded once the call is done.
+        if (connection.IsBroken || connection.HasCallInFlight)
         {
             connection.Dispose();
             return;

@@ -206,6 +206,98 @@ public sealed class AsyncCallTests
         Assert.Equal(0, pump.LateCompletions);
     }
 
+    [Fact]
+    public async Task MorePendingCallsThanOneFutexWaitTakes_AllCompleteExactly()
+    {
+        // 150 calls in flight at once: 64 watched rings, 63 more slept on, and the rest found by the
+        // pump's short polls (futex_waitv takes 128 words, one of them the pump's own).
+        const int calls = 150;
+        using var server = TestServer.Start();
+        using var client = CyberDbClient.Connect(Options(server.Port, CyberTransport.SharedMemory));
+        var proxies = Enumerable.Range(0, calls).Select(_ => client.GetProxy()).ToList();
+        try
+        {
+            proxies.ForEach(p => p.Connect());
+            var dicts = proxies.Select(p => p.CreateCyberDict("d" + ServerFixture.UniqueName("o"))).ToList();
+            Task<long>[] pending;
+            using (var release = await StallAsync(server))
+            {
+                pending = dicts.Select(d => d.IncrementAsync("n", 5).AsTask()).ToArray();
+                await Wait.UntilAsync(() => client.ResponsePump!.PendingCount == calls, Deadline, "every call handed to the pump");
+                release.Set();
+            }
+
+            var results = await Task.WhenAll(pending).WaitAsync(Deadline);
+            Assert.All(results, r => Assert.Equal(5L, r));
+            Assert.Equal(SharedMemoryResponsePump.MaxWatched, client.ResponsePump!.WatchedCount);
+            Assert.Equal(6L, await dicts[^1].IncrementAsync("n")); // an unwatched one, still in step
+        }
+        finally
+        {
+            proxies.ForEach(p => p.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task SecondCallWhileTheFirstWaits_RefusedAndTheFirstStillCompletes()
+    {
+        using var server = TestServer.Start();
+        using var client = CyberDbClient.Connect(Options(server.Port, CyberTransport.SharedMemory));
+        using var proxy = client.GetProxy();
+        proxy.Connect();
+        var dict = proxy.CreateCyberDict("d");
+        using (var release = await StallAsync(server))
+        {
+            var first = dict.IncrementAsync("n").AsTask();
+            var e = await Assert.ThrowsAsync<InvalidOperationException>(async () => await dict.IncrementAsync("n"));
+            Assert.Contains("one call at a time", e.Message, StringComparison.Ordinal);
+            Assert.Throws<InvalidOperationException>(() => dict["n"]);
+            release.Set();
+            Assert.Equal(1L, await first.WaitAsync(Deadline));
+        }
+
+        Assert.Equal(2L, await dict.IncrementAsync("n"));
+    }
+
+    [Fact]
+    public async Task ProxyClosedWhileItsCallWaits_TheConnectionIsNotLentToAnotherProxy()
+    {
+        using var server = TestServer.Start();
+        using var client = CyberDbClient.Connect(Options(server.Port, CyberTransport.SharedMemory));
+        var first = client.GetProxy();
+        first.Connect();
+        var dict = first.CreateCyberDict("d");
+        Task<long> abandoned;
+        using (var release = await StallAsync(server))
+        {
+            abandoned = dict.IncrementAsync("n").AsTask();
+            first.Close(); // a misuse: the call has not finished
+
+            using var second = client.GetProxy();
+            second.Connect(); // must get another connection, not the busy one
+
+            // Issued while the first call still waits: on the busy connection the two would collide
+            // in its rings (an answer to the wrong request, or a protocol violation).
+            var other = Task.Run(async () => await (await second.GetCyberDictAsync("d")).IncrementAsync("m"));
+            await Task.Delay(50); // let it reach its ring while the executor is still stalled (not a wait for a condition)
+            release.Set();
+            Assert.Equal(1L, await other.WaitAsync(Deadline));
+        }
+
+        // The abandoned call ends one way or the other, without a hang or a crash.
+        try
+        {
+            Assert.Equal(1L, await abandoned.WaitAsync(Deadline));
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        using var third = client.GetProxy();
+        third.Connect();
+        Assert.Equal(2L, await third.GetCyberDict("d").IncrementAsync("n"));
+    }
+
     [Theory]
     [InlineData(SharedMemoryHost.RingCapacity + 64)] // the answer streams through the ring in chunks
     [InlineData(16 * 1024 * 1024)]

@@ -23,7 +23,7 @@ public class SharedRegionLayoutTests
     [Fact]
     public void HeaderConstants_ArePinned()
     {
-        Assert.Equal(3, L.LayoutVersion);
+        Assert.Equal(4, L.LayoutVersion);
         Assert.Equal(128, L.CacheLineSize);
         Assert.Equal(0, L.MagicOffset);
         Assert.Equal(8, L.LayoutVersionOffset);
@@ -67,6 +67,7 @@ public class SharedRegionLayoutTests
         Assert.Equal(8, SpscRing.ProducerSleepingOffset);
         Assert.Equal(128, SpscRing.HeadOffset);
         Assert.Equal(136, SpscRing.ConsumerSleepingOffset);
+        Assert.Equal(140, SpscRing.ConsumerWatchOffset);
         Assert.Equal(256, SpscRing.DataOffset);
         Assert.Equal(256, SpscRing.ControlSize);
         Assert.Equal(4, SpscRing.LengthPrefixSize);

@@ -298,6 +298,44 @@ public sealed class SpscRingTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => consumer.Read(new ArrayBufferWriter<byte>(), -1));
     }
 
+    [Fact]
+    public unsafe void EndWatch_AfterTheServerReinitializedTheRingForAnotherOwner_LeavesTheNewWatch()
+    {
+        const int capacity = 4096;
+        var memory = (byte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)SpscRing.TotalSize(capacity), 128);
+        try
+        {
+            SpscRing.Initialize(memory);
+            var old = new SpscRing(memory, capacity);
+            old.BeginWatch(7);
+            Assert.Equal(7, *(int*)(memory + SpscRing.ConsumerWatchOffset));
+
+            SpscRing.Initialize(memory); // the slot reclaimed and claimed again
+            var next = new SpscRing(memory, capacity);
+            next.BeginWatch(8);
+            old.EndWatch(7); // the old connection's pump lets go late
+
+            Assert.Equal(8, *(int*)(memory + SpscRing.ConsumerWatchOffset));
+            next.EndWatch(8);
+            Assert.Equal(0, *(int*)(memory + SpscRing.ConsumerWatchOffset));
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.AlignedFree(memory);
+        }
+    }
+
+    [Fact]
+    public unsafe void DropSleeper_OnAZeroedCount_StaysZero()
+    {
+        var count = 0;
+        SpscRing.DropSleeper(&count); // a sleeper waking after its ring was zeroed for someone else
+        Assert.Equal(0, count);
+        count = 2;
+        SpscRing.DropSleeper(&count);
+        Assert.Equal(1, count);
+    }
+
     private (SpscRing Producer, SpscRing Consumer) Rings(int capacity)
     {
         _region = SharedRegion.Create(_path.Path, 1, capacity);

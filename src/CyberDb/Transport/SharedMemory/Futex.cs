@@ -54,7 +54,6 @@ internal static unsafe partial class Futex
     private const int EIntr = 4;
     private const int EAgain = 11;
     private const int ETimedOut = 110;
-    private const int ENoSys = 38;
 
     private static readonly nint SysFutex = RuntimeInformation.ProcessArchitecture switch
     {
@@ -108,7 +107,11 @@ internal static unsafe partial class Futex
         return (int)result;
     }
 
-    /// <summary>Whether <see cref="WaitAny"/> works on this kernel (probed once: an empty call fails with EINVAL where it exists, ENOSYS where not).</summary>
+    /// <summary>
+    /// Whether <see cref="WaitAny"/> works here, probed once with a real call that must fail with
+    /// EAGAIN (the word does not hold the expected value): ENOSYS on an old kernel, or EPERM from a
+    /// seccomp filter, say no, so the first real wait cannot be the one that fails.
+    /// </summary>
     public static bool IsWaitAnySupported => WaitAnyProbe.Value;
 
     private static readonly Lazy<bool> WaitAnyProbe = new(() =>
@@ -118,7 +121,9 @@ internal static unsafe partial class Futex
             return false;
         }
 
-        return SysCallWaitv(SysFutexWaitv, null, 0, 0, null, ClockMonotonic) == 0 || Marshal.GetLastPInvokeError() != ENoSys;
+        var word = 1;
+        var waiter = FutexWaiter.For(&word, expected: 0);
+        return SysCallWaitv(SysFutexWaitv, &waiter, 1, 0, null, ClockMonotonic) < 0 && Marshal.GetLastPInvokeError() == EAgain;
     });
 
     /// <summary>

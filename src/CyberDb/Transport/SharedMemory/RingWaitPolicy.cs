@@ -19,7 +19,7 @@ namespace CyberDb.Transport.SharedMemory;
 /// is visible before step 3 reads shared state (store→load order, which plain stores lack on x64).
 /// F counts sleepers rather than being a flag because a ring's consumer word may have two: a
 /// thread in a synchronous call and the client's <see cref="SharedMemoryResponsePump"/>, which
-/// holds one count on every ring it watches (layout 3).</item>
+/// may sleep on an unwatched ring while a synchronous call's thread has not yet dropped its count.</item>
 /// <item>Waiter re-checks the condition; if met it decrements F and returns.</item>
 /// <item>Waiter calls <c>FUTEX_WAIT(W, observed, slice)</c>; the kernel returns at once if W changed
 /// since step 1, so a publish between steps 1 and 4 is never slept through.</item>
@@ -195,17 +195,23 @@ internal sealed class RingWaitPolicy
             // Step 3: re-check after announcing.
             if (condition.IsMet())
             {
-                Interlocked.Decrement(ref *sleepingFlag);
+                SpscRing.DropSleeper(sleepingFlag);
                 return true;
             }
 
             // Step 4: sleep unless W moved since step 1. Round the slice up so we never spin on 0 ms.
             var remainingMs = (int)Math.Min(PeerCheckIntervalMs, ((deadline - now) * 1000 / Stopwatch.Frequency) + 1);
-            Futex.Wait(futexWord, observed, remainingMs);
-            slept = true;
+            try
+            {
+                Futex.Wait(futexWord, observed, remainingMs);
+            }
+            finally
+            {
+                // Release: the count only tells wakers to pay for a syscall; dropping it late is harmless.
+                SpscRing.DropSleeper(sleepingFlag);
+            }
 
-            // Release: the count only tells wakers to pay for a syscall; dropping it late is harmless.
-            Interlocked.Decrement(ref *sleepingFlag);
+            slept = true;
             if (condition.IsMet())
             {
                 return true;

@@ -47,11 +47,16 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
     private CancellationTokenRegistration _cancellationRegistration;
     private int _pumpState;
     private volatile bool _watchedByPump;
+    private SharedRegionException? _ringFailure;
+    private int _disposed;
 
-    private SharedMemoryClientConnection(CyberDbClientOptions options, TcpClientConnection lifeline, ClientRegionCache.Lease region, int slot, SharedMemoryResponsePump? pump)
+    private SharedMemoryClientConnection(CyberDbClientOptions options, TcpClientConnection lifeline, ClientRegionCache.Lease region, int slot, long slotGeneration, SharedMemoryResponsePump? pump)
         : base(options)
     {
         _pump = pump;
+
+        // Distinct for consecutive claims of the slot (generations count up), never zero.
+        WatchTag = (int)(slotGeneration % int.MaxValue) + 1;
         _lifeline = lifeline;
         _region = region;
         _maxFrameBytes = lifeline.ServerMaxFrameBytes;
@@ -108,7 +113,7 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
                 throw new CyberDbConnectionException(CyberDbConnectionFailure.ProtocolViolation, $"the server's slot {attached.Slot} in {offer.Path} is not claimed for this process");
             }
 
-            connection = new SharedMemoryClientConnection(options, tcp, lease, attached.Slot, pump);
+            connection = new SharedMemoryClientConnection(options, tcp, lease, attached.Slot, attached.SlotGeneration, pump);
             reason = string.Empty;
             return true;
         }
@@ -123,6 +128,7 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
 
     protected override void Exchange()
     {
+        ThrowIfCallPending();
         var timeoutMs = TimeoutMs;
         try
         {
@@ -141,9 +147,15 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
         CheckResponseFrame();
     }
 
+    /// <summary>An asynchronous call is still with the pump (the pool must not hand this connection out).</summary>
+    public override bool HasCallInFlight => Volatile.Read(ref _pumpState) != Idle;
+
     protected override ValueTask ExchangeAsync(CancellationToken cancellationToken)
     {
-        if (_pump is null)
+        ThrowIfCallPending();
+
+        // No pump (an old kernel), or it stopped (the client was disposed, or it failed): wait here.
+        if (_pump is null || !_pump.TryStart())
         {
             return base.ExchangeAsync(cancellationToken);
         }
@@ -181,9 +193,36 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
         _completion.Reset();
         var version = _completion.Version;
         Volatile.Write(ref _pumpState, InPump);
-        _pump.Register(this);
+
+        // Register reads our ring once more after handing us over; by then the call may be done and
+        // the connection disposed, so hold the mapping across it.
+        var held = _region.TryAddRef();
+        try
+        {
+            _pump.Register(this);
+        }
+        finally
+        {
+            if (held)
+            {
+                _region.Release();
+            }
+        }
+
         return new ValueTask(this, version);
     }
+
+    /// <summary>A second call while an awaited one is still pending would mix their frames in the rings.</summary>
+    private void ThrowIfCallPending()
+    {
+        if (Volatile.Read(ref _pumpState) != Idle)
+        {
+            throw new InvalidOperationException("a call on this proxy is still pending: a proxy makes one call at a time (await each call before the next, or give each concurrent flow its own proxy)");
+        }
+    }
+
+    /// <summary>The tag of this connection's watch on its response ring (see <see cref="SpscRing.BeginWatch"/>).</summary>
+    internal int WatchTag { get; }
 
     /// <summary>Pump: when the pending call times out (a <see cref="Stopwatch"/> timestamp).</summary>
     internal long PumpDeadline { get; private set; }
@@ -199,18 +238,19 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
     internal SpscRing Responses => _responses;
 
     /// <summary>
-    /// Pump thread: takes what has arrived of the answer; true when the call is done (answered,
-    /// timed out, cancelled, or its server is gone, which is checked when <paramref name="checkPeer"/>).
+    /// Pump thread: takes what has arrived of the answer; says whether the call is done: answered,
+    /// or failed (timed out, cancelled, or its server is gone, which is checked when <paramref name="checkPeer"/>).
+    /// Nothing here blocks: a dead server's goodbye is read on the thread pool, by the completion.
     /// </summary>
-    internal bool PumpPoll(long now, bool checkPeer)
+    internal PumpPollResult PumpPoll(long now, bool checkPeer)
     {
-        Exception failure;
+        Exception? failure = null;
         try
         {
             if (_responses.TryRead(Response))
             {
-                Finish(null);
-                return true;
+                Finish(null, null);
+                return PumpPollResult.Answered;
             }
 
             if (_cancellation.IsCancellationRequested)
@@ -224,48 +264,54 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
             }
             else if (checkPeer && !_serverAlive())
             {
-                failure = Failed(new SharedRegionException(SharedRegionFailure.PeerDead, "the peer process on the other side of the shared-memory ring is gone."));
+                Finish(null, new SharedRegionException(SharedRegionFailure.PeerDead, "the peer process on the other side of the shared-memory ring is gone."));
+                return PumpPollResult.Failed;
             }
             else
             {
-                return false;
+                return PumpPollResult.Pending;
             }
         }
         catch (SharedRegionException e)
         {
-            failure = Failed(e);
+            Finish(null, e);
+            return PumpPollResult.Failed;
         }
 
-        Finish(failure);
-        return true;
+        Finish(failure, null);
+        return PumpPollResult.Failed;
     }
 
     /// <summary>Pump thread: fails the pending call (the pump stops).</summary>
     internal void PumpFail(Exception failure)
     {
         IsBroken = true;
-        Finish(failure);
+        Finish(failure, null);
     }
 
-    private void Finish(Exception? failure)
+    private void Finish(Exception? failure, SharedRegionException? ringFailure)
     {
         if (Interlocked.Exchange(ref _pumpState, Idle) == DisposeWhenDone)
         {
             // Disposed while waiting (a misuse, but never a use of unmapped memory): now it can go.
+            IsBroken = true;
             failure = new ObjectDisposedException(nameof(CyberProxy), "the connection was closed while a call on it was pending");
+            ringFailure = null;
             _disposeAfterCompletion = true;
         }
 
         _failure = failure;
+        _ringFailure = ringFailure;
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
     /// <summary>Thread pool, queued by <see cref="Finish"/>: completes the call, running its continuation here.</summary>
     void IThreadPoolWorkItem.Execute()
     {
-        var failure = _failure;
+        var failure = _failure ?? (_ringFailure is { } ringFailure ? Failed(ringFailure) : null);
         var dispose = _disposeAfterCompletion;
         _failure = null;
+        _ringFailure = null;
         _disposeAfterCompletion = false;
         if (failure is null)
         {
@@ -357,9 +403,9 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
 
     public override void Dispose()
     {
-        if (Interlocked.CompareExchange(ref _pumpState, DisposeWhenDone, InPump) == InPump)
+        if (Interlocked.CompareExchange(ref _pumpState, DisposeWhenDone, InPump) != Idle)
         {
-            return; // the pump still reads our ring; it disposes us when the call is done
+            return; // the pump still reads our ring; the completion disposes us when the call is done
         }
 
         DisposeNow();
@@ -367,6 +413,11 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
 
     private void DisposeNow()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return; // the region lease must be released exactly once
+        }
+
         // The pump lets go of our ring first: once the lifeline closes the server may give the slot
         // to another client, and once the lease goes the mapping may be unmapped.
         var unwatched = _pump?.Unwatch(this) ?? true;

@@ -17,8 +17,8 @@ namespace CyberDb.Transport.SharedMemory;
 /// worker's threads never block on the database, and one wake-up of this thread completes every
 /// response that arrived meanwhile.</para>
 /// <para>Watching: a connection that made an asynchronous call stays watched (up to
-/// <see cref="MaxWatched"/> per client) until it is disposed: the pump holds a standing count on
-/// its response ring's sleeping word, so the server wakes the ring's futex word after every answer,
+/// <see cref="MaxWatched"/> per client) until it is disposed: the pump sets its response ring's watch
+/// word (tagged per slot claim), so the server wakes the ring's futex word after every answer,
 /// and every pump sleep includes that word. A caller on a watched connection therefore registers
 /// without waking the pump (measured on the web app: the registration wake was one of the three
 /// wake-ups each request paid). Why nothing is slept through: the pump reads every watched ring's
@@ -86,6 +86,11 @@ internal sealed unsafe class SharedMemoryResponsePump : IDisposable
     /// </summary>
     public long LateCompletions => Interlocked.Read(ref _lateCompletions);
 
+    /// <summary>Calls handed to the pump and not yet done (diagnostics and tests).</summary>
+    public int PendingCount => Volatile.Read(ref _pendingCount) + _arrivals.Count;
+
+    private int _pendingCount;
+
     /// <summary>Connections watched now (diagnostics and tests; written by the pump thread).</summary>
     public int WatchedCount => Volatile.Read(ref _watchedCount);
 
@@ -99,8 +104,8 @@ internal sealed unsafe class SharedMemoryResponsePump : IDisposable
     /// </summary>
     public void Register(SharedMemoryClientConnection connection)
     {
-        EnsureStarted();
-        _arrivals.Enqueue(connection); // a full fence: the enqueue before the data check below
+        _arrivals.Enqueue(connection);
+        Interlocked.MemoryBarrier(); // the enqueue before the data check below (Dekker; not left to the queue's internals)
 
         // Watched: the pump sleeps on our ring's word and sees our arrival (class remarks); only an
         // answer that is already here could have moved the word before the pump read it.
@@ -128,7 +133,7 @@ internal sealed unsafe class SharedMemoryResponsePump : IDisposable
 
     /// <summary>
     /// Before a watched connection's ring may go (the lifeline closes, the server reuses the slot,
-    /// the mapping is released): asks the pump to drop its standing count and forget the ring, and
+    /// the mapping is released): asks the pump to end its watch and forget the ring, and
     /// waits until it has. Returns <see langword="false"/> only if the pump did not answer within
     /// 2 s; the caller must then keep the mapping (leak it) rather than risk the pump touching it.
     /// </summary>
@@ -156,16 +161,24 @@ internal sealed unsafe class SharedMemoryResponsePump : IDisposable
         return true;
     }
 
-    private void EnsureStarted()
+    /// <summary>
+    /// Starts the thread on first use. <see langword="false"/> once the pump is stopped (the client was
+    /// disposed) or failed: the caller then waits for its answer itself, synchronously.
+    /// </summary>
+    public bool TryStart()
     {
         if (_thread is not null)
         {
-            return;
+            return !_stopping;
         }
 
         lock (_startGate)
         {
-            ObjectDisposedException.ThrowIf(_stopping, this);
+            if (_stopping)
+            {
+                return false;
+            }
+
             if (_thread is null)
             {
                 var thread = new Thread(Run) { IsBackground = true, Name = "CyberDb response pump" };
@@ -173,9 +186,43 @@ internal sealed unsafe class SharedMemoryResponsePump : IDisposable
                 _thread = thread;
             }
         }
+
+        return true;
     }
 
     private void Run()
+    {
+        Exception? failure = null;
+        try
+        {
+            Serve();
+        }
+#pragma warning disable CA1031 // Whatever broke the loop, the calls waiting on it must fail rather than hang, and the process must live.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            failure = e;
+            _stopping = true; // new calls wait synchronously from now on (TryStart says no)
+        }
+
+        var reason = failure is null
+            ? Stopped()
+            : new CyberDbConnectionException(CyberDbConnectionFailure.ProtocolViolation, $"the CyberDb response pump failed ({failure.Message}); this call's answer was lost with it", failure);
+        foreach (var connection in _pending)
+        {
+            connection.PumpFail(reason);
+        }
+
+        _pending.Clear();
+        while (_watched.Count > 0)
+        {
+            StopWatching(_watched[^1]);
+        }
+
+        FailArrivals();
+    }
+
+    private void Serve()
     {
         var waiters = new Futex.FutexWaiter[Futex.MaxWaitAny];
         var lastPeerCheck = Stopwatch.GetTimestamp();
@@ -191,7 +238,7 @@ internal sealed unsafe class SharedMemoryResponsePump : IDisposable
                 _pending.Add(arrived);
                 if (!arrived.IsWatchedByPump && _watched.Count < MaxWatched)
                 {
-                    arrived.Responses.BeginWatch();
+                    arrived.Responses.BeginWatch(arrived.WatchTag);
                     _watched.Add(arrived);
                     Volatile.Write(ref _watchedCount, _watched.Count);
                     arrived.IsWatchedByPump = true;
@@ -209,46 +256,34 @@ internal sealed unsafe class SharedMemoryResponsePump : IDisposable
             for (var i = _pending.Count - 1; i >= 0; i--)
             {
                 var connection = _pending[i];
-                if (connection.PumpPoll(now, checkPeers))
-                {
-                    if (_lastSleepTimedOut && connection.PumpDeadline > now)
-                    {
-                        Interlocked.Increment(ref _lateCompletions);
-                    }
-
-                    // Done (completed or failed): its continuation may already register it again,
-                    // which goes through the queue, never into this list behind our back.
-                    _pending[i] = _pending[^1];
-                    _pending.RemoveAt(_pending.Count - 1);
-                }
-                else
+                var result = connection.PumpPoll(now, checkPeers);
+                if (result == PumpPollResult.Pending)
                 {
                     nearestDeadline = Math.Min(nearestDeadline, connection.PumpDeadline);
+                    continue;
                 }
+
+                if (result == PumpPollResult.Answered && _lastSleepTimedOut)
+                {
+                    Interlocked.Increment(ref _lateCompletions);
+                }
+
+                // Done: its continuation may already register it again, which goes through the
+                // queue, never into this list behind our back.
+                _pending[i] = _pending[^1];
+                _pending.RemoveAt(_pending.Count - 1);
             }
 
+            Volatile.Write(ref _pendingCount, _pending.Count);
             _lastSleepTimedOut = Sleep(waiters, nearestDeadline);
         }
-
-        foreach (var connection in _pending)
-        {
-            connection.PumpFail(Stopped());
-        }
-
-        _pending.Clear();
-        while (_watched.Count > 0)
-        {
-            StopWatching(_watched[^1]);
-        }
-
-        FailArrivals();
     }
 
     private void StopWatching(SharedMemoryClientConnection connection)
     {
         if (_watched.Remove(connection))
         {
-            connection.Responses.EndConsumerSleep();
+            connection.Responses.EndWatch(connection.WatchTag);
             Volatile.Write(ref _watchedCount, _watched.Count);
         }
 
@@ -266,7 +301,7 @@ internal sealed unsafe class SharedMemoryResponsePump : IDisposable
             waiters[0] = Futex.FutexWaiter.For(_wakeWord, observed);
             var count = 1;
 
-            // 1. Every watched ring's word as it is now (their standing counts make the server wake them).
+            // 1. Every watched ring's word as it is now (their watch words make the server wake them).
             foreach (var connection in _watched)
             {
                 waiters[count++] = connection.Responses.WatchWaiter();
@@ -316,7 +351,8 @@ internal sealed unsafe class SharedMemoryResponsePump : IDisposable
                 sliceMs = (int)Math.Clamp(untilDeadlineMs, 0, sliceMs);
             }
 
-            return sliceMs > 0 && !overflow && !Futex.WaitAny(waiters.AsSpan(0, count), sliceMs);
+            var timedOut = sliceMs > 0 && !Futex.WaitAny(waiters.AsSpan(0, count), sliceMs);
+            return timedOut && !overflow; // with overflow, answers are expected to be found by the 1 ms poll
         }
         finally
         {

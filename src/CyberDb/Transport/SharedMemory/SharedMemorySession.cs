@@ -64,7 +64,10 @@ internal sealed class SharedMemorySession : IExecutorWork, IDisposable
     public string? CloseReason { get; private set; }
 
     /// <summary>Executor: whether a poll would make progress (a request arrived, or room for the pending response).</summary>
-    public bool HasWork => !_closed && (_responseProgress >= 0 ? _responses.FreeBytes > 0 : _requests.HasData);
+    public bool HasWork => !_closed && (_responseProgress >= 0 ? _responses.FreeBytes >= RoomToProgress : _requests.HasData);
+
+    /// <summary>Free bytes that let the pending response move: its 4-byte length prefix goes in whole.</summary>
+    private int RoomToProgress => _responseProgress == 0 ? SpscRing.LengthPrefixSize : 1;
 
     /// <summary>
     /// Executor: advances the session by what can be done without waiting: finishes writing a
@@ -120,14 +123,18 @@ internal sealed class SharedMemorySession : IExecutorWork, IDisposable
         }
     }
 
+    /// <returns>Whether any of the response went in: a client that does not drain its ring (stopped,
+    /// or done waiting after a cancelled call) must let the executor sleep, not keep it polling.</returns>
     private bool ContinueResponse()
     {
+        var before = _responseProgress;
         if (_responses.WriteAvailable(_response.WrittenSpan, ref _responseProgress))
         {
             _responseProgress = -1;
+            return true;
         }
 
-        return true;
+        return _responseProgress != before;
     }
 
     /// <summary>Checks the frame header against the message; a bad one is answered BadRequest and closes the session.</summary>

@@ -15,10 +15,11 @@ internal static class SharedRegionLayout
     public const ulong Magic = 0x4D48_5342_4442_5943;
 
     /// <summary>
-    /// 3: a ring's sleeping word counts sleepers (it was a 0/1 flag), and a publish wakes every
-    /// sleeper on the Tail word; a layout-2 peer would clear a count it did not add.
+    /// 4: a ring's sleeping word counts sleepers (it was a 0/1 flag), a publish wakes every sleeper
+    /// on the Tail word, and the consumer line has a watch word (offset 140) that also asks for that
+    /// wake. A layout-2 peer would clear counts it did not add and ignore watches.
     /// </summary>
-    public const int LayoutVersion = 3;
+    public const int LayoutVersion = 4;
 
     /// <summary>Cache-line separation where two writers meet (128: adjacent-line prefetch pairs 64-byte lines).</summary>
     public const int CacheLineSize = 128;

@@ -19,6 +19,7 @@ namespace CyberDb.Transport.SharedMemory;
 ///   128  +--------------------------------------------+  consumer line (consumer writes)
 ///        | Head: int64 monotonic read position         |  futex word = low 32 bits of Head
 ///   136  | ConsumerSleeping: int32 (sleepers)          |
+///   140  | ConsumerWatch: int32 (0, or a watcher's tag) |
 ///        | ... pad to 128 ...                          |
 ///   256  +--------------------------------------------+
 ///        | data[Capacity] (power of two, >= 128)       |  byte at position p is data[p &amp; (Capacity-1)]
@@ -35,7 +36,7 @@ namespace CyberDb.Transport.SharedMemory;
 /// <item>Copy the length prefix and payload bytes at Tail (plain stores).</item>
 /// <item>Publish the new Tail with <see cref="Interlocked.Exchange(ref long, long)"/>: release (the
 /// bytes are visible before Tail) and a full fence (Tail is visible before step 4's flag read).</item>
-/// <item>If ConsumerSleeping is non-zero, <c>FUTEX_WAKE</c> every sleeper on the Tail word; if this ring has a peer
+/// <item>If ConsumerSleeping or ConsumerWatch is non-zero, <c>FUTEX_WAKE</c> every sleeper on the Tail word; if this ring has a peer
 /// doorbell (client side of a slot), ring it when the executor sleeps.</item>
 /// </list>
 /// <para>Consumer steps mirror them: acquire-read Tail, copy bytes out, publish Head with
@@ -68,6 +69,7 @@ internal sealed unsafe class SpscRing
     public const int ProducerSleepingOffset = 8;
     public const int HeadOffset = 128;
     public const int ConsumerSleepingOffset = 136;
+    public const int ConsumerWatchOffset = 140;
     public const int DataOffset = 256;
     public const int ControlSize = 256;
     public const int LengthPrefixSize = 4;
@@ -158,6 +160,8 @@ internal sealed unsafe class SpscRing
     private int* ProducerSleeping => (int*)(_base + ProducerSleepingOffset);
 
     private int* ConsumerSleeping => (int*)(_base + ConsumerSleepingOffset);
+
+    private int* ConsumerWatch => (int*)(_base + ConsumerWatchOffset);
 
     /// <summary>Bytes a ring of <paramref name="capacity"/> data bytes occupies, control block included.</summary>
     public static long TotalSize(int capacity)
@@ -269,7 +273,7 @@ internal sealed unsafe class SpscRing
         {
             if (done)
             {
-                Interlocked.Decrement(ref *ProducerSleeping);
+                DropSleeper(ProducerSleeping);
             }
             else
             {
@@ -412,7 +416,7 @@ internal sealed unsafe class SpscRing
         Interlocked.Increment(ref *ConsumerSleeping); // full fence: the count before the re-check
         if (HasData)
         {
-            Interlocked.Decrement(ref *ConsumerSleeping);
+            DropSleeper(ConsumerSleeping);
             waiter = default;
             return false;
         }
@@ -421,15 +425,26 @@ internal sealed unsafe class SpscRing
         return true;
     }
 
-    /// <summary>Consumer: drops the count <see cref="PrepareConsumerSleep"/> or <see cref="BeginWatch"/> added (late is harmless: it only costs the producer a wake).</summary>
-    public void EndConsumerSleep() => Interlocked.Decrement(ref *ConsumerSleeping);
+    /// <summary>Consumer: drops the count <see cref="PrepareConsumerSleep"/> added (late is harmless: it only costs the producer a wake).</summary>
+    public void EndConsumerSleep() => DropSleeper(ConsumerSleeping);
 
     /// <summary>
-    /// Consumer, for the pump: one standing count on ConsumerSleeping, so the producer wakes the Tail
-    /// word after every publish until <see cref="EndConsumerSleep"/>; the pump then needs no wake of its
-    /// own to learn that an answer arrived (see <see cref="SharedMemoryResponsePump"/>).
+    /// Consumer, for the pump: a standing watch, so the producer wakes the Tail word after every
+    /// publish until <see cref="EndWatch"/>; the pump then needs no wake of its own to learn that an
+    /// answer arrived (see <see cref="SharedMemoryResponsePump"/>). <paramref name="tag"/> (non-zero,
+    /// different for every claim of the slot) is what <see cref="EndWatch"/> clears: once the server
+    /// has reclaimed the slot and zeroed the ring for another connection, a late end of our watch
+    /// leaves the new owner's word alone. A full fence: the watch is visible before the pump reads
+    /// the Tail word it then sleeps on.
     /// </summary>
-    public void BeginWatch() => Interlocked.Increment(ref *ConsumerSleeping);
+    public void BeginWatch(int tag)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(tag);
+        Interlocked.Exchange(ref *ConsumerWatch, tag);
+    }
+
+    /// <summary>Consumer, for the pump: ends the watch <see cref="BeginWatch"/> set with <paramref name="tag"/>, if the word still holds it.</summary>
+    public void EndWatch(int tag) => Interlocked.CompareExchange(ref *ConsumerWatch, 0, tag);
 
     /// <summary>Consumer, for the pump: this ring's futex word as it is now (no count taken; <see cref="BeginWatch"/> holds one).</summary>
     public Futex.FutexWaiter WatchWaiter() => Futex.FutexWaiter.For(TailWord, Volatile.Read(ref *TailWord));
@@ -482,9 +497,9 @@ internal sealed unsafe class SpscRing
         // Producer step 3: release (bytes before Tail) + full fence (Tail before the flag reads below).
         Interlocked.Exchange(ref TailRef, tail);
 
-        // Producer step 4: pay for a syscall only when the consumer announced it sleeps. Every
-        // sleeper: the client's pump and a synchronous call may both wait on this word.
-        if (Volatile.Read(ref *ConsumerSleeping) != 0)
+        // Producer step 4: pay for a syscall only when the consumer announced it sleeps or watches.
+        // Every sleeper: the client's pump and a synchronous call may both wait on this word.
+        if ((Volatile.Read(ref *ConsumerSleeping) | Volatile.Read(ref *ConsumerWatch)) != 0)
         {
             Futex.Wake(TailWord, int.MaxValue);
         }
@@ -507,6 +522,25 @@ internal sealed unsafe class SpscRing
         {
             Futex.Wake(HeadWord, 1);
             _peerDoorbell?.RingIfSleeping();
+        }
+    }
+
+    /// <summary>
+    /// Takes one sleeper off a count, never below zero: a sleeper that wakes after the server
+    /// reclaimed the slot and zeroed the ring must not leave the next owner a negative count.
+    /// </summary>
+    internal static void DropSleeper(int* count)
+    {
+        var seen = Volatile.Read(ref *count);
+        while (seen > 0)
+        {
+            var before = Interlocked.CompareExchange(ref *count, seen - 1, seen);
+            if (before == seen)
+            {
+                return;
+            }
+
+            seen = before;
         }
     }
 

@@ -30,6 +30,7 @@ internal sealed class TcpClientConnection : ClientConnection
     /// <summary>OperationTimeout of the asynchronous calls; reset and reused while it has not fired.</summary>
     private CancellationTokenSource? _timeout;
     private CancellationTokenRegistration _callerCancellation;
+    private int _asyncInFlight;
 
     /// <summary>The server's MaxFrameBytes from its hello: a bigger request is refused before it is sent.</summary>
     private int _serverMaxFrameBytes = ProtocolLimits.DefaultMaxFrameBytes;
@@ -262,10 +263,14 @@ internal sealed class TcpClientConnection : ClientConnection
         return ExchangeCoreAsync(cancellationToken);
     }
 
+    /// <summary>An awaited exchange has not finished: its socket calls are still pending.</summary>
+    public override bool HasCallInFlight => Volatile.Read(ref _asyncInFlight) != 0;
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ExchangeCoreAsync(CancellationToken cancellationToken)
     {
         var token = StartTimeout(cancellationToken);
+        Volatile.Write(ref _asyncInFlight, 1);
         try
         {
             var frame = SealRequest();
@@ -276,10 +281,10 @@ internal sealed class TcpClientConnection : ClientConnection
 
             await ReceiveFrameAsync(token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
             IsBroken = true; // a frame may be half sent or half read
-            throw;
+            throw new OperationCanceledException("the call was cancelled; its connection is closed (the request may still have run on the server)", e, cancellationToken);
         }
         catch (OperationCanceledException e)
         {
@@ -293,6 +298,8 @@ internal sealed class TcpClientConnection : ClientConnection
         {
             _callerCancellation.Dispose();
             _callerCancellation = default;
+            _timeout!.TryReset(); // disarms the timer, so an idle spell past OperationTimeout does not cost a new source
+            Volatile.Write(ref _asyncInFlight, 0);
         }
     }
 
@@ -305,7 +312,7 @@ internal sealed class TcpClientConnection : ClientConnection
             _timeout = new CancellationTokenSource();
         }
 
-        _timeout.CancelAfter(Options.OperationTimeout);
+        _timeout.CancelAfter((int)Math.Min(int.MaxValue, Options.OperationTimeout.TotalMilliseconds)); // as the synchronous path clamps it
         if (cancellationToken.CanBeCanceled)
         {
             _callerCancellation = cancellationToken.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), _timeout);
