@@ -393,6 +393,43 @@ public sealed class AsyncCallTests
         proxy.Dispose();
     }
 
+    [Fact]
+    public async Task LargeAnswerNobodyReads_AfterACancelledCall_TheServerSleepsInsteadOfPolling()
+    {
+        using var server = ChildProcess.Start("server", TestServer.Password);
+        var port = int.Parse((await server.WaitForLineAsync(l => l.StartsWith("PORT ", StringComparison.Ordinal), Deadline))[5..], CultureInfo.InvariantCulture);
+        using var client = CyberDbClient.Connect(Options(port, CyberTransport.SharedMemory));
+        using var proxy = client.GetProxy();
+        proxy.Connect();
+        var dict = proxy.CreateCyberDict("d");
+        await dict.SetAsync("big", new byte[4 * SharedMemoryHost.RingCapacity]); // an answer four rings long
+
+        server.WriteLine("stall");
+        await server.WaitForLineAsync("STALLED", Deadline);
+        using var cancel = new CancellationTokenSource();
+        var abandoned = dict.GetAsync("big", cancel.Token).AsTask();
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned).WaitAsync(Deadline);
+        server.WriteLine("release");
+        await server.WaitForLineAsync("RELEASED", Deadline);
+
+        // The executor fills the ring with the start of the answer, and nobody reads the rest: it
+        // must go to sleep (waking when the ring drains), not poll the full ring on a whole core.
+        await Task.Delay(200); // let it fill the ring (not a wait for a condition: the measurement follows)
+        var before = CpuMilliseconds(server.Id);
+        await Task.Delay(1000);
+        var used = CpuMilliseconds(server.Id) - before;
+        Assert.True(used < 300, $"the server used {used} ms of CPU in 1 s with nothing to do");
+    }
+
+    /// <summary>User plus system CPU time of a process, from /proc/PID/stat (fields 14 and 15, in clock ticks of 10 ms).</summary>
+    private static long CpuMilliseconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 10;
+    }
+
     [Theory]
     [InlineData(CyberTransport.SharedMemory)]
     [InlineData(CyberTransport.Tcp)]
