@@ -25,8 +25,34 @@ internal static class BenchMode
             : null;
         using var redis = options.Backends.Contains("redis") ? await RedisServerProcess.StartAsync(cancellationToken) : null;
 
+        var rounds = new List<List<(string Backend, WrkResult Result)>>();
+        for (var round = 0; round < options.Rounds; round++)
+        {
+            if (options.Rounds > 1)
+            {
+                Console.WriteLine($"bench: round {round + 1} of {options.Rounds}");
+            }
+
+            // Rotated order: with three back ends and three rounds each one runs first, second and last once.
+            var order = options.Backends.Skip(round % options.Backends.Count).Concat(options.Backends.Take(round % options.Backends.Count)).ToList();
+            var results = await MeasureRoundAsync(options, order, database, redis, cancellationToken);
+            PrintTable(results);
+            rounds.Add(results);
+        }
+
+        if (rounds.Count > 1)
+        {
+            PrintMedians(options.Backends, rounds);
+        }
+
+        return rounds.SelectMany(r => r).All(r => r.Result.Errors == 0) ? 0 : 1;
+    }
+
+    private static async Task<List<(string Backend, WrkResult Result)>> MeasureRoundAsync(
+        LauncherOptions options, IReadOnlyList<string> order, CentreDatabase? database, RedisServerProcess? redis, CancellationToken cancellationToken)
+    {
         var results = new List<(string Backend, WrkResult Result)>();
-        foreach (var backend in options.Backends)
+        foreach (var backend in order)
         {
             var (arguments, environment) = backend switch
             {
@@ -57,8 +83,42 @@ internal static class BenchMode
             results.Add((backend, result));
         }
 
-        PrintTable(results);
-        return results.All(r => r.Result.Errors == 0) ? 0 : 1;
+        return results;
+    }
+
+    /// <summary>Per back end: the median requests/s over the rounds, and the median of its per-round ratios.</summary>
+    private static void PrintMedians(IReadOnlyList<string> backends, List<List<(string Backend, WrkResult Result)>> rounds)
+    {
+        static double Median(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToList();
+            return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+        }
+
+        double? RatioIn(List<(string Backend, WrkResult Result)> round, string backend, string against)
+        {
+            var mine = round.First(r => r.Backend == backend).Result.RequestsPerSecond;
+            var theirs = round.Where(r => r.Backend == against).Select(r => (double?)r.Result.RequestsPerSecond).FirstOrDefault();
+            return theirs is > 0 ? mine / theirs.Value : null;
+        }
+
+        string MedianRatio(string backend, string against, string format)
+        {
+            var ratios = rounds.Select(r => RatioIn(r, backend, against)).OfType<double>().ToList();
+            return ratios.Count == 0 ? "-" : Median(ratios).ToString(format, CultureInfo.InvariantCulture);
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"medians over {rounds.Count} rounds:");
+        Console.WriteLine("| back end | requests/s | vs Redis | vs in-process |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        foreach (var backend in backends)
+        {
+            var rate = Median(rounds.Select(r => r.First(x => x.Backend == backend).Result.RequestsPerSecond));
+            var vsRedis = MedianRatio(backend, "redis", "F2");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {backend} | {rate:F0} | {(vsRedis == "-" ? "-" : vsRedis + "x")} | {MedianRatio(backend, "memory", "P0")} |"));
+        }
     }
 
     private static void PrintTable(List<(string Backend, WrkResult Result)> results)

@@ -27,6 +27,8 @@ internal sealed class LauncherOptions
           --warmup S         bench: seconds of wrk warm-up before each run (default 5)
           --threads N        bench: wrk threads (default 2)
           --connections N    bench: wrk connections (default 32)
+          --rounds N         bench: measure every back end N times, each round in a rotated order
+                             so that a drifting machine does not favour one; prints the medians (default 1)
           --startup-timeout S  deadline for the workers to answer (default 30)
           --worker PATH      HelloWeb.dll to run (default: the one built next to this launcher)
         """;
@@ -52,6 +54,9 @@ internal sealed class LauncherOptions
     public int DurationSeconds { get; init; } = 10;
 
     public int WarmupSeconds { get; init; } = 5;
+
+    /// <summary>bench: how many times every back end is measured (rounds rotate the order).</summary>
+    public int Rounds { get; init; } = 1;
 
     public int Threads { get; init; } = 2;
 
@@ -94,6 +99,7 @@ internal sealed class LauncherOptions
             Backends = Take(values, "backends")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? ["cyberdb", "redis", "memory"],
             DurationSeconds = Int(values, "duration", 10, min: 1),
             WarmupSeconds = Int(values, "warmup", 5, min: 0),
+            Rounds = Int(values, "rounds", 1, min: 1),
             Threads = Int(values, "threads", 2, min: 1),
             Connections = Int(values, "connections", 32, min: 1),
             StartupTimeout = TimeSpan.FromSeconds(Int(values, "startup-timeout", 30, min: 1)),

@@ -58,8 +58,9 @@ internal sealed unsafe class SharedMemoryResponsePump : IDisposable
     private readonly List<SharedMemoryClientConnection> _watched = [];
     private readonly List<SharedMemoryClientConnection> _prepared = [];
 
-    // Our futex word (bumped by every registration) and our sleeping flag, on separate cache
-    // lines of an array the GC never moves: its address stays valid as long as this object lives.
+    // Our futex word (bumped by a registration that must wake us, a cancellation, an unwatch, a
+    // stop) and our sleeping flag, on separate cache lines of an array the GC never moves: its
+    // address stays valid as long as this object lives.
     private readonly int[] _words = GC.AllocateArray<int>(64, pinned: true);
     private readonly int* _wakeWord;
     private readonly int* _sleeping;
