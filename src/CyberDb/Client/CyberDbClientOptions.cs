@@ -26,6 +26,9 @@ public sealed class CyberDbClientOptions
     /// <summary>No call ever waits longer than this.</summary>
     public TimeSpan OperationTimeout { get; set; } = DefaultOperationTimeout;
 
+    /// <summary><see cref="OperationTimeout"/> in whole milliseconds, clamped to what socket and futex timeouts take.</summary>
+    internal int OperationTimeoutMilliseconds => (int)Math.Min(int.MaxValue, OperationTimeout.TotalMilliseconds);
+
     /// <summary>
     /// The local address TCP sockets bind to before connecting (null = the OS picks). Internal:
     /// tests bind to 127.0.0.2 to play a remote host against the IP whitelist.

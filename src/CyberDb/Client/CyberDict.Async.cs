@@ -17,45 +17,40 @@ public sealed partial class CyberDict
     /// <summary>The value (the indexer's get); <see cref="KeyNotFoundException"/> when missing.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<object?> GetAsync(object key, CancellationToken cancellationToken = default) =>
-        ValueDecoder.Read(await CallAsync(OpCode.DictGet, key, cancellationToken).ConfigureAwait(false));
+        ValueDecoder.Read(await Begin(OpCode.DictGet, key).ExecuteAsync(cancellationToken).ConfigureAwait(false));
 
     /// <summary>The value converted to <typeparamref name="T"/>; <see cref="KeyNotFoundException"/> when missing.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<T> GetAsync<T>(object key, CancellationToken cancellationToken = default) =>
-        ValueDecoder.Convert<T>(await CallAsync(OpCode.DictGet, key, cancellationToken).ConfigureAwait(false));
+        ValueDecoder.Convert<T>(await Begin(OpCode.DictGet, key).ExecuteAsync(cancellationToken).ConfigureAwait(false));
 
     /// <summary>The value, or <paramref name="defaultValue"/> when the key is missing (seed: <c>get</c>).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<object?> GetValueOrDefaultAsync(object key, object? defaultValue = null, CancellationToken cancellationToken = default) =>
-        Responses.ReadFound(await CallAsync(OpCode.DictTryGet, key, cancellationToken).ConfigureAwait(false), out var value) ? ValueDecoder.Read(value) : defaultValue;
+        Responses.ReadFound(await Begin(OpCode.DictTryGet, key).ExecuteAsync(cancellationToken).ConfigureAwait(false), out var value) ? ValueDecoder.Read(value) : defaultValue;
 
     /// <summary>Sets a value (the indexer's set).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SetAsync(object key, object? value, CancellationToken cancellationToken = default) =>
-        await CallWithValueAsync(OpCode.DictSet, key, value, cancellationToken).ConfigureAwait(false);
+        await BeginWithValue(OpCode.DictSet, key, value).ExecuteAsync(cancellationToken).ConfigureAwait(false);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<int> CountAsync(CancellationToken cancellationToken = default)
-    {
-        var connection = _proxy.Connection;
-        var writer = connection.BeginRequest(OpCode.DictCount, Name);
-        writer.Flush();
-        return Responses.ReadInt32(await connection.ExecuteAsync(cancellationToken).ConfigureAwait(false));
-    }
+    public async ValueTask<int> CountAsync(CancellationToken cancellationToken = default) =>
+        Responses.ReadInt32(await Begin(OpCode.DictCount).ExecuteAsync(cancellationToken).ConfigureAwait(false));
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> ContainsKeyAsync(object key, CancellationToken cancellationToken = default) =>
-        Responses.ReadBoolean(await CallAsync(OpCode.DictContainsKey, key, cancellationToken).ConfigureAwait(false));
+        Responses.ReadBoolean(await Begin(OpCode.DictContainsKey, key).ExecuteAsync(cancellationToken).ConfigureAwait(false));
 
     /// <summary>Removes a key; false when it was not there.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> RemoveAsync(object key, CancellationToken cancellationToken = default) =>
-        Responses.ReadBoolean(await CallAsync(OpCode.DictRemove, key, cancellationToken).ConfigureAwait(false));
+        Responses.ReadBoolean(await Begin(OpCode.DictRemove, key).ExecuteAsync(cancellationToken).ConfigureAwait(false));
 
     /// <summary>Adds the key only if it is missing; false when it exists.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> TryAddAsync(object key, object? value, CancellationToken cancellationToken = default) =>
-        Responses.ReadBoolean(await CallWithValueAsync(OpCode.DictTryAdd, key, value, cancellationToken).ConfigureAwait(false));
+        Responses.ReadBoolean(await BeginWithValue(OpCode.DictTryAdd, key, value).ExecuteAsync(cancellationToken).ConfigureAwait(false));
 
     /// <summary>Compare-and-swap: sets <paramref name="newValue"/> only if the value equals <paramref name="comparisonValue"/>.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -65,46 +60,15 @@ public sealed partial class CyberDict
     /// <summary>The existing value, or sets and returns <paramref name="value"/> (seed: <c>setdefault</c>), atomically.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<object?> GetOrAddAsync(object key, object? value, CancellationToken cancellationToken = default) =>
-        ValueDecoder.Read(await CallWithValueAsync(OpCode.DictGetOrAdd, key, value, cancellationToken).ConfigureAwait(false));
+        ValueDecoder.Read(await BeginWithValue(OpCode.DictGetOrAdd, key, value).ExecuteAsync(cancellationToken).ConfigureAwait(false));
 
     /// <summary>Adds <paramref name="delta"/> to an integer value (a missing key counts as 0) and returns the result.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<long> IncrementAsync(object key, long delta = 1, CancellationToken cancellationToken = default)
-    {
-        var connection = _proxy.Connection;
-        var writer = connection.BeginRequest(OpCode.DictIncrement, Name);
-        ValueEncoder.WriteKey(ref writer, key);
-        writer.Write(delta);
-        writer.Flush();
-        return Responses.ReadInt64(await connection.ExecuteAsync(cancellationToken).ConfigureAwait(false));
-    }
+    public async ValueTask<long> IncrementAsync(object key, long delta = 1, CancellationToken cancellationToken = default) =>
+        Responses.ReadInt64(await BeginIncrement(key, delta).ExecuteAsync(cancellationToken).ConfigureAwait(false));
 
     /// <summary>A copy of the whole table, in insertion order (seed: <c>todict</c>).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<Dictionary<object, object?>> ToDictionaryAsync(CancellationToken cancellationToken = default)
-    {
-        var connection = _proxy.Connection;
-        var writer = connection.BeginRequest(OpCode.DictItems, Name);
-        writer.Flush();
-        return ToDictionary(ReadItems(await connection.ExecuteAsync(cancellationToken).ConfigureAwait(false)));
-    }
-
-    private ValueTask<ReadOnlyMemory<byte>> CallAsync(OpCode op, object key, CancellationToken cancellationToken)
-    {
-        var connection = _proxy.Connection;
-        var writer = connection.BeginRequest(op, Name);
-        ValueEncoder.WriteKey(ref writer, key);
-        writer.Flush();
-        return connection.ExecuteAsync(cancellationToken);
-    }
-
-    private ValueTask<ReadOnlyMemory<byte>> CallWithValueAsync(OpCode op, object key, object? value, CancellationToken cancellationToken)
-    {
-        var connection = _proxy.Connection;
-        var writer = connection.BeginRequest(op, Name);
-        ValueEncoder.WriteKey(ref writer, key);
-        ValueEncoder.WriteValue(ref writer, value);
-        writer.Flush();
-        return connection.ExecuteAsync(cancellationToken);
-    }
+    public async ValueTask<Dictionary<object, object?>> ToDictionaryAsync(CancellationToken cancellationToken = default) =>
+        ToDictionary(ReadItems(await Begin(OpCode.DictItems).ExecuteAsync(cancellationToken).ConfigureAwait(false)));
 }

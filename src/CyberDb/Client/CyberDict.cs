@@ -28,15 +28,7 @@ public sealed partial class CyberDict : IEnumerable<KeyValuePair<object, object?
     public object? this[object key]
     {
         get => ValueDecoder.Read(Call(OpCode.DictGet, key));
-        set
-        {
-            var connection = _proxy.Connection;
-            var writer = connection.BeginRequest(OpCode.DictSet, Name);
-            ValueEncoder.WriteKey(ref writer, key);
-            ValueEncoder.WriteValue(ref writer, value);
-            writer.Flush();
-            connection.Execute();
-        }
+        set => BeginWithValue(OpCode.DictSet, key, value).Execute();
     }
 
     public int Count => Responses.ReadInt32(Call(OpCode.DictCount));
@@ -154,14 +146,16 @@ public sealed partial class CyberDict : IEnumerable<KeyValuePair<object, object?
     }
 
     /// <summary>Adds <paramref name="delta"/> to an integer value (a missing key counts as 0) and returns the result.</summary>
-    public long Increment(object key, long delta = 1)
+    public long Increment(object key, long delta = 1) => Responses.ReadInt64(BeginIncrement(key, delta).Execute());
+
+    private ClientConnection BeginIncrement(object key, long delta)
     {
         var connection = _proxy.Connection;
         var writer = connection.BeginRequest(OpCode.DictIncrement, Name);
         ValueEncoder.WriteKey(ref writer, key);
         writer.Write(delta);
         writer.Flush();
-        return Responses.ReadInt64(connection.Execute());
+        return connection;
     }
 
     /// <summary>Enumerates a copy of the items taken in one round trip, in insertion order.</summary>
@@ -185,30 +179,38 @@ public sealed partial class CyberDict : IEnumerable<KeyValuePair<object, object?
         return items;
     }
 
-    private ReadOnlyMemory<byte> Call(OpCode op)
+    private ReadOnlyMemory<byte> Call(OpCode op) => Begin(op).Execute();
+
+    private ReadOnlyMemory<byte> Call(OpCode op, object key) => Begin(op, key).Execute();
+
+    private ReadOnlyMemory<byte> CallWithValue(OpCode op, object key, object? value) => BeginWithValue(op, key, value).Execute();
+
+    // The Begin helpers write a request and hand back its connection, for Execute or ExecuteAsync:
+    // the synchronous members and their asynchronous twins send the very same bytes.
+    private ClientConnection Begin(OpCode op)
     {
         var connection = _proxy.Connection;
         var writer = connection.BeginRequest(op, Name);
         writer.Flush();
-        return connection.Execute();
+        return connection;
     }
 
-    private ReadOnlyMemory<byte> Call(OpCode op, object key)
+    private ClientConnection Begin(OpCode op, object key)
     {
         var connection = _proxy.Connection;
         var writer = connection.BeginRequest(op, Name);
         ValueEncoder.WriteKey(ref writer, key);
         writer.Flush();
-        return connection.Execute();
+        return connection;
     }
 
-    private ReadOnlyMemory<byte> CallWithValue(OpCode op, object key, object? value)
+    private ClientConnection BeginWithValue(OpCode op, object key, object? value)
     {
         var connection = _proxy.Connection;
         var writer = connection.BeginRequest(op, Name);
         ValueEncoder.WriteKey(ref writer, key);
         ValueEncoder.WriteValue(ref writer, value);
         writer.Flush();
-        return connection.Execute();
+        return connection;
     }
 }

@@ -91,14 +91,7 @@ public sealed partial class CyberList : IEnumerable<object?>
     }
 
     /// <summary>Removes and returns the last item; <see cref="InvalidOperationException"/> when empty.</summary>
-    public object? Pop()
-    {
-        var connection = _proxy.Connection;
-        var writer = connection.BeginRequest(OpCode.ListPop, Name);
-        writer.WriteNil();
-        writer.Flush();
-        return ValueDecoder.Read(connection.Execute());
-    }
+    public object? Pop() => ValueDecoder.Read(BeginPopLast().Execute());
 
     /// <summary>Removes and returns the item at <paramref name="index"/>.</summary>
     public object? Pop(int index) => ValueDecoder.Read(CallWithIndex(OpCode.ListPop, CheckIndex(index)));
@@ -164,40 +157,59 @@ public sealed partial class CyberList : IEnumerable<object?>
         return -(long)index.Value;
     }
 
-    private void SetAt(long index, object? value)
+    private void SetAt(long index, object? value) => BeginSetAt(index, value).Execute();
+
+    private ReadOnlyMemory<byte> Call(OpCode op) => Begin(op).Execute();
+
+    private ReadOnlyMemory<byte> CallWithIndex(OpCode op, long index) => BeginWithIndex(op, index).Execute();
+
+    private ReadOnlyMemory<byte> CallWithValue(OpCode op, object? value) => BeginWithValue(op, value).Execute();
+
+    // The Begin helpers write a request and hand back its connection, for Execute or ExecuteAsync:
+    // the synchronous members and their asynchronous twins send the very same bytes.
+    private ClientConnection Begin(OpCode op)
+    {
+        var connection = _proxy.Connection;
+        var writer = connection.BeginRequest(op, Name);
+        writer.Flush();
+        return connection;
+    }
+
+    private ClientConnection BeginWithIndex(OpCode op, long index)
+    {
+        var connection = _proxy.Connection;
+        var writer = connection.BeginRequest(op, Name);
+        writer.Write(index);
+        writer.Flush();
+        return connection;
+    }
+
+    private ClientConnection BeginWithValue(OpCode op, object? value)
+    {
+        var connection = _proxy.Connection;
+        var writer = connection.BeginRequest(op, Name);
+        ValueEncoder.WriteValue(ref writer, value);
+        writer.Flush();
+        return connection;
+    }
+
+    private ClientConnection BeginSetAt(long index, object? value)
     {
         var connection = _proxy.Connection;
         var writer = connection.BeginRequest(OpCode.ListSet, Name);
         writer.Write(index);
         ValueEncoder.WriteValue(ref writer, value);
         writer.Flush();
-        connection.Execute();
+        return connection;
     }
 
-    private ReadOnlyMemory<byte> Call(OpCode op)
+    /// <summary>Pop without an index (nil): the server takes the last item.</summary>
+    private ClientConnection BeginPopLast()
     {
         var connection = _proxy.Connection;
-        var writer = connection.BeginRequest(op, Name);
+        var writer = connection.BeginRequest(OpCode.ListPop, Name);
+        writer.WriteNil();
         writer.Flush();
-        return connection.Execute();
-    }
-
-    private ReadOnlyMemory<byte> CallWithIndex(OpCode op, long index)
-    {
-        var connection = _proxy.Connection;
-        var writer = connection.BeginRequest(op, Name);
-        writer.Write(index);
-
-        writer.Flush();
-        return connection.Execute();
-    }
-
-    private ReadOnlyMemory<byte> CallWithValue(OpCode op, object? value)
-    {
-        var connection = _proxy.Connection;
-        var writer = connection.BeginRequest(op, Name);
-        ValueEncoder.WriteValue(ref writer, value);
-        writer.Flush();
-        return connection.Execute();
+        return connection;
     }
 }

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using CyberDb.Protocol;
+using CyberDb.Client;
 
 namespace CyberDb;
 
@@ -24,19 +24,12 @@ public sealed partial class CyberProxy
 
     /// <summary>Sends a ping and waits for the answer: a real round trip (health checks).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask PingAsync(CancellationToken cancellationToken = default)
-    {
-        var connection = Connection;
-        var writer = connection.BeginRequest(OpCode.Ping, null);
-        writer.Flush();
-        await connection.ExecuteAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public async ValueTask PingAsync(CancellationToken cancellationToken = default) =>
+        await BeginPing().ExecuteAsync(cancellationToken).ConfigureAwait(false);
 
-    private async ValueTask<T> AskKindAsync<T>(string name, CyberTableKind kind, Client.ClientConnection connection, long? version, CancellationToken cancellationToken, Func<CyberProxy, string, T> handle)
+    private async ValueTask<T> AskKindAsync<T>(string name, CyberTableKind kind, ClientConnection connection, long? version, CancellationToken cancellationToken, Func<CyberProxy, string, T> handle)
     {
-        var writer = connection.BeginRequest(OpCode.GetTableKind, name);
-        writer.Flush();
-        CheckKind(connection, name, kind, version, await connection.ExecuteAsync(cancellationToken).ConfigureAwait(false));
+        CheckKind(connection, name, kind, version, await BeginKindCheck(connection, name).ExecuteAsync(cancellationToken).ConfigureAwait(false));
         return handle(this, name);
     }
 }

@@ -169,22 +169,29 @@ public sealed partial class CyberProxy : IDisposable
     }
 
     /// <summary>Sends a ping and waits for the answer: a real round trip (health checks).</summary>
-    public void Ping()
+    public void Ping() => BeginPing().Execute();
+
+    private ClientConnection BeginPing()
     {
         var connection = Connection;
         var writer = connection.BeginRequest(OpCode.Ping, null);
         writer.Flush();
-        connection.Execute();
+        return connection;
     }
 
     private void RequireKind(string name, CyberTableKind kind)
     {
         if (!IsKindKnown(name, kind, out var connection, out var version))
         {
-            var writer = connection.BeginRequest(OpCode.GetTableKind, name);
-            writer.Flush();
-            CheckKind(connection, name, kind, version, connection.Execute());
+            CheckKind(connection, name, kind, version, BeginKindCheck(connection, name).Execute());
         }
+    }
+
+    private static ClientConnection BeginKindCheck(ClientConnection connection, string name)
+    {
+        var writer = connection.BeginRequest(OpCode.GetTableKind, name);
+        writer.Flush();
+        return connection;
     }
 
     /// <summary>

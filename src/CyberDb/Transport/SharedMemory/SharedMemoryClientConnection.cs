@@ -124,12 +124,10 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
         }
     }
 
-    private int TimeoutMs => (int)Math.Min(int.MaxValue, Options.OperationTimeout.TotalMilliseconds);
-
     protected override void Exchange()
     {
         ThrowIfCallPending();
-        var timeoutMs = TimeoutMs;
+        var timeoutMs = Options.OperationTimeoutMilliseconds;
         try
         {
             WriteRequest(timeoutMs);
@@ -161,7 +159,7 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var timeoutMs = TimeoutMs;
+        var timeoutMs = Options.OperationTimeoutMilliseconds;
         try
         {
             // A request larger than the free space streams from this thread while the executor
@@ -183,7 +181,7 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
             throw Failed(e);
         }
 
-        PumpDeadline = Stopwatch.GetTimestamp() + (timeoutMs * Stopwatch.Frequency / 1000);
+        PumpDeadline = RingWaitPolicy.DeadlineAfter(timeoutMs);
         _cancellation = cancellationToken;
         if (cancellationToken.CanBeCanceled)
         {
@@ -260,7 +258,7 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
             }
             else if (now >= PumpDeadline)
             {
-                failure = TimedOut(new TimeoutException($"shared-memory ring: waited {TimeoutMs} ms for a message."));
+                failure = TimedOut(new TimeoutException($"shared-memory ring: waited {Options.OperationTimeoutMilliseconds} ms for a message."));
             }
             else if (checkPeer && !_serverAlive())
             {

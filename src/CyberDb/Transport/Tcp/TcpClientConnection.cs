@@ -93,9 +93,8 @@ internal sealed class TcpClientConnection : ClientConnection
             }
 
             socket.ConnectAsync(new IPEndPoint(addresses[0], options.Port), cts.Token).AsTask().GetAwaiter().GetResult();
-            var milliseconds = (int)Math.Min(int.MaxValue, timeout.TotalMilliseconds);
-            socket.ReceiveTimeout = milliseconds;
-            socket.SendTimeout = milliseconds;
+            socket.ReceiveTimeout = options.OperationTimeoutMilliseconds;
+            socket.SendTimeout = options.OperationTimeoutMilliseconds;
             return socket;
         }
         catch (OperationCanceledException e)
@@ -226,15 +225,7 @@ internal sealed class TcpClientConnection : ClientConnection
 
         try
         {
-            ReadOnlySpan<byte> frame = Request.WrittenSpan;
-            if (_channel is not null)
-            {
-                Request.GetSpan(FrameCipher.TagBytes); // room for the tag after the frame
-                var wire = Request.Array.AsSpan(0, Request.Length + FrameCipher.TagBytes);
-                _channel.Sealer.Seal(wire);
-                frame = wire;
-            }
-
+            var frame = SealRequest().Span;
             while (!frame.IsEmpty)
             {
                 frame = frame[_socket.Send(frame)..];
@@ -312,7 +303,7 @@ internal sealed class TcpClientConnection : ClientConnection
             _timeout = new CancellationTokenSource();
         }
 
-        _timeout.CancelAfter((int)Math.Min(int.MaxValue, Options.OperationTimeout.TotalMilliseconds)); // as the synchronous path clamps it
+        _timeout.CancelAfter(Options.OperationTimeoutMilliseconds); // clamped as for the synchronous path's socket timeouts
         if (cancellationToken.CanBeCanceled)
         {
             _callerCancellation = cancellationToken.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), _timeout);
