@@ -199,21 +199,15 @@ internal sealed class CyberDbDistributedCache : IBufferDistributedCache, IDispos
             return null;
         }
 
-        var now = _timeProvider.GetUtcNow().UtcTicks;
-        if (entry.IsExpiredAt(now))
+        switch (Judge(entry, slide, out var slid))
         {
-            RemoveIfUnchanged(dict, key, entry);
-            return null;
-        }
-
-        if (slide && entry.SlidingTicks != 0)
-        {
-            var slid = entry.SlidAt(now);
-            if (slid.ExpiresAtTicks != entry.ExpiresAtTicks)
-            {
+            case ReadStep.Remove:
+                RemoveIfUnchanged(dict, key, entry);
+                return null;
+            case ReadStep.Slide:
                 // Compare-and-swap: if another process replaced the entry since we read it, theirs stays.
                 dict.TryUpdate(key, slid.ToStored(), entry.ToStored());
-            }
+                break;
         }
 
         return entry.Value;
@@ -227,24 +221,40 @@ internal sealed class CyberDbDistributedCache : IBufferDistributedCache, IDispos
             return null;
         }
 
+        switch (Judge(entry, slide, out var slid))
+        {
+            case ReadStep.Remove:
+                // Rare (the sweep removes most expired entries) and a few round trips: done synchronously.
+                RemoveIfUnchanged(dict, key, entry);
+                return null;
+            case ReadStep.Slide:
+                await dict.TryUpdateAsync(key, slid.ToStored(), entry.ToStored(), token).ConfigureAwait(false);
+                break;
+        }
+
+        return entry.Value;
+    }
+
+    /// <summary>What a read must do besides returning the value, decided once for both twins.</summary>
+    private ReadStep Judge(CacheEntry entry, bool slide, out CacheEntry slid)
+    {
         var now = _timeProvider.GetUtcNow().UtcTicks;
+        slid = entry;
         if (entry.IsExpiredAt(now))
         {
-            // Rare (the sweep removes most expired entries) and a few round trips: done synchronously.
-            RemoveIfUnchanged(dict, key, entry);
-            return null;
+            return ReadStep.Remove;
         }
 
         if (slide && entry.SlidingTicks != 0)
         {
-            var slid = entry.SlidAt(now);
+            slid = entry.SlidAt(now);
             if (slid.ExpiresAtTicks != entry.ExpiresAtTicks)
             {
-                await dict.TryUpdateAsync(key, slid.ToStored(), entry.ToStored(), token).ConfigureAwait(false);
+                return ReadStep.Slide;
             }
         }
 
-        return entry.Value;
+        return ReadStep.Keep;
     }
 
     /// <summary>
@@ -288,7 +298,7 @@ internal sealed class CyberDbDistributedCache : IBufferDistributedCache, IDispos
             {
                 return operation(this, new CyberDict(proxy, _table), state);
             }
-            catch (CyberDbException e) when (attempt == 0 && e.GetType() == typeof(CyberDbException))
+            catch (CyberDbException e) when (attempt == 0 && IsTableError(e))
             {
                 _tableReady = false;
             }
@@ -312,12 +322,15 @@ internal sealed class CyberDbDistributedCache : IBufferDistributedCache, IDispos
             {
                 return await operation(this, new CyberDict(proxy, _table), state, token).ConfigureAwait(false);
             }
-            catch (CyberDbException e) when (attempt == 0 && e.GetType() == typeof(CyberDbException))
+            catch (CyberDbException e) when (attempt == 0 && IsTableError(e))
             {
                 _tableReady = false;
             }
         }
     }
+
+    /// <summary>A table error (the plain <see cref="CyberDbException"/>, not a connection or authentication one): the server applied nothing.</summary>
+    private static bool IsTableError(CyberDbException e) => e.GetType() == typeof(CyberDbException);
 
     private void EnsureTable(CyberProxy proxy)
     {
@@ -330,7 +343,7 @@ internal sealed class CyberDbDistributedCache : IBufferDistributedCache, IDispos
                 _tableReady = true;
                 return;
             }
-            catch (CyberDbException e) when (e.GetType() == typeof(CyberDbException))
+            catch (CyberDbException e) when (IsTableError(e))
             {
                 // Another worker created it between our two calls; check what it made below.
                 if (!proxy.GetTables().TryGetValue(_table, out kind))
