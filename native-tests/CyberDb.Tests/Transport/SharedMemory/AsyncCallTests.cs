@@ -398,9 +398,8 @@ public sealed class AsyncCallTests
     [Fact]
     public async Task LargeAnswerNobodyReads_AfterACancelledCall_TheServerSleepsInsteadOfPolling()
     {
-        using var server = ChildProcess.Start("server", TestServer.Password);
-        var port = int.Parse((await server.WaitForLineAsync(l => l.StartsWith("PORT ", StringComparison.Ordinal), Deadline))[5..], CultureInfo.InvariantCulture);
-        using var region = new KilledServerRegion(port);
+        using var child = await ChildServer.StartAsync();
+        var (server, port) = (child.Process, child.Port);
         using var client = CyberDbClient.Connect(Options(port, CyberTransport.SharedMemory));
         using var proxy = client.GetProxy();
         proxy.Connect();
@@ -425,10 +424,42 @@ public sealed class AsyncCallTests
         Assert.True(used < 300, $"the server used {used} ms of CPU in 1 s with nothing to do");
     }
 
-    /// <summary>Removes the region a killed child server leaves in /dev/shm (its next owner would replace it; tests have none).</summary>
-    private sealed class KilledServerRegion(int port) : IDisposable
+    /// <summary>
+    /// A TestHost server in a child process, to stall and kill; disposing it also removes the region
+    /// a killed server leaves in /dev/shm (its next owner would replace it; tests have none).
+    /// </summary>
+    private sealed class ChildServer : IDisposable
     {
-        public void Dispose() => File.Delete(SharedMemoryHost.RegionPath("127.0.0.1", port));
+        private ChildServer(ChildProcess process, int port)
+        {
+            Process = process;
+            Port = port;
+        }
+
+        public ChildProcess Process { get; }
+
+        public int Port { get; }
+
+        public static async Task<ChildServer> StartAsync()
+        {
+            var process = ChildProcess.Start("server", TestServer.Password);
+            try
+            {
+                var line = await process.WaitForLineAsync(l => l.StartsWith("PORT ", StringComparison.Ordinal), Deadline);
+                return new ChildServer(process, int.Parse(line[5..], CultureInfo.InvariantCulture));
+            }
+            catch
+            {
+                process.Dispose();
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            Process.Dispose();
+            File.Delete(SharedMemoryHost.RegionPath("127.0.0.1", Port));
+        }
     }
 
     /// <summary>User plus system CPU time of a process, from /proc/PID/stat (fields 14 and 15, in clock ticks of 10 ms).</summary>
@@ -444,9 +475,8 @@ public sealed class AsyncCallTests
     [InlineData(CyberTransport.Tcp)]
     public async Task ServerKilled_WhileACallWaits_FailsWithinTwoSeconds(CyberTransport transport)
     {
-        using var server = ChildProcess.Start("server", TestServer.Password);
-        var port = int.Parse((await server.WaitForLineAsync(l => l.StartsWith("PORT ", StringComparison.Ordinal), Deadline))[5..], CultureInfo.InvariantCulture);
-        using var region = new KilledServerRegion(port);
+        using var child = await ChildServer.StartAsync();
+        var (server, port) = (child.Process, child.Port);
         using var client = CyberDbClient.Connect(Options(port, transport));
         using var proxy = client.GetProxy();
         proxy.Connect();
