@@ -20,7 +20,7 @@ internal static class BenchMode
         Console.WriteLine($"bench: {options.Workers} HelloWeb workers per back end on {Environment.ProcessorCount} cores; " +
             $"workers without tiered compilation; per back end: {options.WarmupSeconds} s warm-up, then {Wrk.CommandLine(options.Threads, options.Connections, options.DurationSeconds, $"http://{options.Host}:PORT/")}");
 
-        using var database = options.Backends.Contains("cyberdb")
+        using var database = options.Backends.Any(b => b.StartsWith("cyberdb", StringComparison.Ordinal))
             ? CentreDatabase.Start(options.Host, options.DbPort, options.Password, options.DataPath)
             : null;
         using var redis = options.Backends.Contains("redis") ? await RedisServerProcess.StartAsync(cancellationToken) : null;
@@ -57,11 +57,13 @@ internal static class BenchMode
             var (arguments, environment) = backend switch
             {
                 "cyberdb" => (CyberDbWiring.Arguments(database!), CyberDbWiring.Environment(database!).Concat(SteadyState).ToDictionary()),
+                "cyberdb-uncached" => ([.. CyberDbWiring.Arguments(database!), "--CyberDb:ReadCache", "false"], CyberDbWiring.Environment(database!).Concat(SteadyState).ToDictionary()),
                 "redis" => (["--Redis", redis!.Configuration], SteadyState),
                 _ => ((IReadOnlyList<string>)[], SteadyState),
             };
             var port = FreePort.Pick(options.Host);
-            using var workers = await WorkerPool.StartAsync(options, port, backend, arguments, environment, cancellationToken);
+            var workerBackend = backend == "cyberdb-uncached" ? "cyberdb" : backend; // the same worker, its read cache turned off
+            using var workers = await WorkerPool.StartAsync(options, port, workerBackend, arguments, environment, cancellationToken);
             using (var http = HelloProbe.CreateClient())
             {
                 await HelloProbe.WaitUntilAnsweringAsync(http, workers.Url, options.StartupTimeout, cancellationToken);

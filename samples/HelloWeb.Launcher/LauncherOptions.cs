@@ -22,7 +22,8 @@ internal sealed class LauncherOptions
           --password P       CyberDb password (default: a random one, handed to the workers)
           --data PATH        CyberDb snapshot, created as cyberdb_init.py does when missing (default data.cdb)
           --requests N       demo: requests to send (default 20)
-          --backends LIST    bench: comma-separated, of cyberdb, redis, memory (default all three)
+          --backends LIST    bench: comma-separated, of cyberdb, redis, memory (default all three), and
+                             cyberdb-uncached (CyberDb with ReadCache=false: every read a round trip)
           --duration S       bench: seconds per wrk run (default 10)
           --warmup S         bench: seconds of wrk warm-up before each run (default 5)
           --threads N        bench: wrk threads (default 2)
@@ -113,9 +114,9 @@ internal sealed class LauncherOptions
 
         foreach (var backend in options.Backends)
         {
-            if (backend is not ("cyberdb" or "redis" or "memory"))
+            if (backend is not ("cyberdb" or "cyberdb-uncached" or "redis" or "memory"))
             {
-                throw new ArgumentException($"--backends: unknown back end '{backend}' (cyberdb, redis, memory)");
+                throw new ArgumentException($"--backends: unknown back end '{backend}' (cyberdb, cyberdb-uncached, redis, memory)");
             }
         }
 

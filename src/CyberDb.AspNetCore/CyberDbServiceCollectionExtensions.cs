@@ -36,7 +36,7 @@ public static class CyberDbServiceCollectionExtensions
 
     /// <summary>
     /// Registers CyberDb with options from a configuration section: keys <c>Host</c>, <c>Port</c>,
-    /// <c>Password</c>, <c>Encrypt</c>, <c>TimeOut</c>, <c>Transport</c>, <c>OperationTimeout</c>
+    /// <c>Password</c>, <c>Encrypt</c>, <c>TimeOut</c>, <c>Transport</c>, <c>OperationTimeout</c>, <c>ReadCache</c>
     /// (times in seconds or as a TimeSpan), or a <c>ConnectionString</c> that the single keys
     /// override. An unknown key stops the app at start-up.
     /// </summary>

@@ -228,4 +228,50 @@ public sealed class OperationDispatcherTests : IDisposable
         Assert.Equal(ResponseStatus.Ok, Run(OpCode.Ping, []));
         Assert.Null(Answer());
     }
+
+    [Fact]
+    public void EveryTableOperationButTheReadOnlyOnes_ReportsItsTable_EvenWhenRefused()
+    {
+        // Clients trust a cached read while its table's counter stands still: a change the sink is
+        // not told of would be a stale read. Here every operation gets only a table name, so most
+        // are refused for missing arguments; they still count (a spurious report is harmless).
+        var sink = new RecordingSink();
+        var dispatcher = new OperationDispatcher(_database, sink);
+        CreateDict("d");
+        foreach (var op in Enum.GetValues<OpCode>().Where(op => (byte)op >= (byte)OpCode.CreateDict))
+        {
+            sink.Names.Clear();
+            dispatcher.Execute(op, Payload((ref MessagePackWriter w) => w.Write("d")), _response);
+            if (OperationDispatcher.IsReadOnly(op))
+            {
+                Assert.True(sink.Names.Count == 0, $"{op} is read-only but reported a change");
+            }
+            else
+            {
+                Assert.True(sink.Names.SequenceEqual(["d"]), $"{op} reported [{string.Join(", ", sink.Names)}]");
+            }
+        }
+
+        Assert.True(OperationDispatcher.IsReadOnly(OpCode.DictGet));
+        Assert.False(OperationDispatcher.IsReadOnly(OpCode.DictSet));
+    }
+
+    [Fact]
+    public void AnOperationWithoutAReadableTableName_ReportsNothing_AndChangesNothing()
+    {
+        var sink = new RecordingSink();
+        var dispatcher = new OperationDispatcher(_database, sink);
+        Assert.Equal(ResponseStatus.BadRequest, dispatcher.Execute(OpCode.DictSet, [0xC0], _response));
+        Assert.Empty(sink.Names);
+        Assert.Equal(0, _database.Count);
+    }
+
+    private sealed class RecordingSink : ITableChangeSink
+    {
+        public List<string> Names { get; } = [];
+
+        public void TableChanged(ReadOnlySpan<char> name) => Names.Add(name.ToString());
+
+        public void AllTablesChanged() => Names.Add("*");
+    }
 }

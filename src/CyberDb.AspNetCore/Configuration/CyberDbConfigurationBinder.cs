@@ -7,7 +7,7 @@ namespace CyberDb.AspNetCore.Configuration;
 /// <summary>
 /// Binds a configuration section to <see cref="CyberDbClientOptions"/>: the connection-string
 /// keywords as keys (<c>Host</c>, <c>Port</c>, <c>Password</c>, <c>Encrypt</c>, <c>TimeOut</c>,
-/// <c>Transport</c>, <c>OperationTimeout</c>) and/or a <c>ConnectionString</c> value parsed with
+/// <c>Transport</c>, <c>OperationTimeout</c>, <c>ReadCache</c>) and/or a <c>ConnectionString</c> value parsed with
 /// <see cref="CyberDbClientOptions.Parse"/>; single keys override the connection string. Times are
 /// seconds or a TimeSpan, as in the connection string. An unknown key is an error, as an unknown
 /// connection-string keyword is (STYLE.md, habit 4): a typo must not silently fall back to a default.
@@ -65,6 +65,7 @@ internal static class CyberDbConfigurationBinder
             case ConnectionStringKeywords.TimeOut: options.TimeOut = value.Length == 0 ? null : ParseTime(value); break;
             case ConnectionStringKeywords.OperationTimeout: options.OperationTimeout = ParseTime(value); break;
             case ConnectionStringKeywords.Transport: options.Transport = Enum.Parse<CyberTransport>(value, ignoreCase: true); break;
+            case ConnectionStringKeywords.ReadCache: options.ReadCache = bool.Parse(value); break;
             default: throw new ArgumentException($"unhandled keyword {keyword}", nameof(keyword));
         }
     }
@@ -85,5 +86,6 @@ internal static class CyberDbConfigurationBinder
         target.TimeOut = source.TimeOut;
         target.Transport = source.Transport;
         target.OperationTimeout = source.OperationTimeout;
+        target.ReadCache = source.ReadCache;
     }
 }

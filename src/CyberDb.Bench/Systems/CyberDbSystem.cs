@@ -50,7 +50,7 @@ internal abstract class CyberDbSystem : IBenchSystem
                 var port = int.Parse(line.AsSpan(CyberDbServerMode.PortReply.Length + 1), CultureInfo.InvariantCulture);
                 _server = server;
                 Endpoint = string.Create(CultureInfo.InvariantCulture,
-                    $"Host=127.0.0.1;Port={port};Password={password};Encrypt={encrypt};Transport={ClientTransport}");
+                    $"Host=127.0.0.1;Port={port};Password={password};Encrypt={encrypt};Transport={ClientTransport};ReadCache=false");
                 Probe();
                 return;
             }

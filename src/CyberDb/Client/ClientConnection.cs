@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using CyberDb.Protocol;
 using MessagePack;
@@ -13,6 +14,7 @@ namespace CyberDb.Client;
 internal abstract class ClientConnection : IDisposable
 {
     private OpCode _op;
+    private string? _table;
     private uint _nextRequestId;
 
     protected ClientConnection(CyberDbClientOptions options)
@@ -55,6 +57,7 @@ internal abstract class ClientConnection : IDisposable
         }
 
         _op = op;
+        _table = table;
         Request.BeginFrame();
         var writer = new MessagePackWriter(Request);
         if (table is not null)
@@ -68,13 +71,20 @@ internal abstract class ClientConnection : IDisposable
     /// <summary>
     /// Sends the request begun by <see cref="BeginRequest"/> (its writer flushed) and returns the
     /// response payload, valid until the next request. Error statuses become their exceptions.
+    /// A dictionary read may be answered from <see cref="CachedReads"/> instead, without a round trip.
     /// </summary>
     public ReadOnlyMemory<byte> Execute()
     {
         var id = ++_nextRequestId;
         Request.EndFrame((byte)_op, id);
+        var cache = BeginCachedRead(out var version);
+        if (cache is not null && TryAnswerFromCache(cache, version, id))
+        {
+            return ReadResponse(id, null, default);
+        }
+
         Exchange();
-        return ReadResponse(id);
+        return ReadResponse(id, cache, version);
     }
 
     /// <summary>
@@ -86,24 +96,62 @@ internal abstract class ClientConnection : IDisposable
     {
         var id = ++_nextRequestId;
         Request.EndFrame((byte)_op, id);
+        var cache = BeginCachedRead(out var version);
+        if (cache is not null && TryAnswerFromCache(cache, version, id))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return new ValueTask<ReadOnlyMemory<byte>>(ReadResponse(id, null, default));
+        }
+
         var exchange = ExchangeAsync(cancellationToken);
         if (exchange.IsCompletedSuccessfully)
         {
             exchange.GetAwaiter().GetResult(); // returns the pooled source, if any
-            return new ValueTask<ReadOnlyMemory<byte>>(ReadResponse(id));
+            return new ValueTask<ReadOnlyMemory<byte>>(ReadResponse(id, cache, version));
         }
 
-        return AwaitResponse(exchange, id);
+        return AwaitResponse(exchange, id, cache, version);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ReadOnlyMemory<byte>> AwaitResponse(ValueTask exchange, uint id)
+    private async ValueTask<ReadOnlyMemory<byte>> AwaitResponse(ValueTask exchange, uint id, ReadCache? cache, ReadVersion version)
     {
         await exchange.ConfigureAwait(false);
-        return ReadResponse(id);
+        return ReadResponse(id, cache, version);
     }
 
-    private ReadOnlyMemory<byte> ReadResponse(uint id)
+    /// <summary>
+    /// The cache that may answer the pending request, with the counters read now, before the request
+    /// goes out (the order <see cref="ReadCache"/> relies on); <see langword="null"/> when it is not a
+    /// cacheable read or this connection keeps no cache.
+    /// </summary>
+    private ReadCache? BeginCachedRead(out ReadVersion version)
+    {
+        version = default;
+        if (_table is null || !ReadCache.IsCacheable(_op) || CachedReads is not { } cache)
+        {
+            return null;
+        }
+
+        version = ReadVersionOf(_table);
+        return cache;
+    }
+
+    private bool TryAnswerFromCache(ReadCache cache, ReadVersion version, uint id)
+    {
+        if (!cache.TryRead(_op, RequestPayload, version, Response))
+        {
+            return false;
+        }
+
+        BeforeCachedAnswer();
+        BinaryPrimitives.WriteUInt32LittleEndian(Response.Array.AsSpan(FrameHeader.RequestIdOffset), id);
+        return true;
+    }
+
+    private ReadOnlySpan<byte> RequestPayload => Request.WrittenSpan[FrameHeader.Size..];
+
+    private ReadOnlyMemory<byte> ReadResponse(uint id, ReadCache? keepIn, ReadVersion version)
     {
         var header = Response.Array.AsSpan(0, FrameHeader.Size);
         var status = (ResponseStatus)header[FrameHeader.CodeOffset];
@@ -113,12 +161,30 @@ internal abstract class ClientConnection : IDisposable
             ThrowUnexpected(status, responseId, id);
         }
 
+        keepIn?.Store(_op, RequestPayload, version, Response.WrittenSpan);
         if (status != ResponseStatus.Ok)
         {
             ThrowError(status);
         }
 
         return Response.Payload;
+    }
+
+    /// <summary>
+    /// Where this connection keeps answers to dictionary reads, or <see langword="null"/> (TCP, which
+    /// cannot see the server's counters; or <see cref="CyberDbClientOptions.ReadCache"/> off).
+    /// </summary>
+    protected virtual ReadCache? CachedReads => null;
+
+    /// <summary>The server's counters for a read of <paramref name="table"/>, now (only asked when <see cref="CachedReads"/> is set).</summary>
+    protected virtual ReadVersion ReadVersionOf(string table) => default;
+
+    /// <summary>
+    /// Before an answer from <see cref="CachedReads"/> is given: throws what a round trip would if the
+    /// server is gone, and lets the server know that the connection is in use (it never sees the read).
+    /// </summary>
+    protected virtual void BeforeCachedAnswer()
+    {
     }
 
     /// <summary>

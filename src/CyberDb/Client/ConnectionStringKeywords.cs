@@ -10,6 +10,7 @@ internal static class ConnectionStringKeywords
     public const string TimeOut = "TimeOut";
     public const string Transport = "Transport";
     public const string OperationTimeout = "OperationTimeout";
+    public const string ReadCache = "ReadCache";
 
-    public static readonly IReadOnlyList<string> All = [Host, Port, Password, Encrypt, TimeOut, Transport, OperationTimeout];
+    public static readonly IReadOnlyList<string> All = [Host, Port, Password, Encrypt, TimeOut, Transport, OperationTimeout, ReadCache];
 }

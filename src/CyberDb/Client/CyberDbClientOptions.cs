@@ -27,6 +27,14 @@ public sealed class CyberDbClientOptions
     public TimeSpan OperationTimeout { get; set; } = DefaultOperationTimeout;
 
     /// <summary><see cref="OperationTimeout"/> in whole milliseconds, clamped to what socket and futex timeouts take.</summary>
+    /// <summary>
+    /// Over shared memory, answers dictionary reads (<c>Get</c>, <c>TryGetValue</c>,
+    /// <c>ContainsKey</c>, their async twins) from a per-client cache while the server's change
+    /// counters in shared memory show that the table has not changed since: no round trip, and
+    /// never a stale value. Off: every read asks the server. TCP connections never cache.
+    /// </summary>
+    public bool ReadCache { get; set; } = true;
+
     internal int OperationTimeoutMilliseconds => (int)Math.Min(int.MaxValue, OperationTimeout.TotalMilliseconds);
 
     /// <summary>
@@ -65,6 +73,7 @@ public sealed class CyberDbClientOptions
                     case ConnectionStringKeywords.Encrypt: options.Encrypt = bool.Parse(value); break;
                     case ConnectionStringKeywords.TimeOut: options.TimeOut = ParseTime(value); break;
                     case ConnectionStringKeywords.OperationTimeout: options.OperationTimeout = ParseTime(value); break;
+                    case ConnectionStringKeywords.ReadCache: options.ReadCache = bool.Parse(value); break;
                     case ConnectionStringKeywords.Transport: options.Transport = Enum.Parse<CyberTransport>(value, ignoreCase: true); break;
                 }
             }

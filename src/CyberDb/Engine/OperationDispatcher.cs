@@ -20,6 +20,7 @@ namespace CyberDb.Engine;
 internal sealed partial class OperationDispatcher
 {
     private readonly Database _database;
+    private readonly ITableChangeSink? _changes;
 
     /// <summary>The message of the failing operation, set by <see cref="Error"/>.</summary>
     private string? _errorMessage;
@@ -27,15 +28,69 @@ internal sealed partial class OperationDispatcher
     /// <summary>Room for a re-encoded integer key; on the heap so key spans may outlive a stack frame (one executor thread uses it).</summary>
     private readonly byte[] _keyScratch = new byte[CanonicalInteger.MaxLength];
 
-    public OperationDispatcher(Database database)
+    public OperationDispatcher(Database database, ITableChangeSink? changes = null)
     {
         _database = database;
+        _changes = changes;
     }
 
     /// <summary>Executes <paramref name="op"/> and leaves the response payload in <paramref name="response"/> (frame begun, header not yet written).</summary>
     public ResponseStatus Execute(OpCode op, ReadOnlySpan<byte> payload, FrameBuffer response)
     {
         response.BeginFrame();
+        try
+        {
+            return Run(op, payload, response);
+        }
+        finally
+        {
+            // Whatever the outcome: a report too many costs a client one round trip, one too few
+            // would let it read a stale value.
+            if (_changes is not null && !IsReadOnly(op))
+            {
+                ReportChange(op, payload);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Operations that never change a table. Every other operation counts as a change of the table
+    /// its payload names first (each table operation's first argument), so one added later is
+    /// reported as long as nobody lists it here by mistake.
+    /// </summary>
+    internal static bool IsReadOnly(OpCode op) => op is OpCode.Ping or OpCode.Info or OpCode.GetTableKind or OpCode.ListTables
+        or OpCode.DictGet or OpCode.DictTryGet or OpCode.DictCount or OpCode.DictContainsKey
+        or OpCode.DictKeys or OpCode.DictValues or OpCode.DictItems
+        or OpCode.ListGet or OpCode.ListSlice or OpCode.ListCount or OpCode.ListIndexOf or OpCode.ListCountOf or OpCode.ListToList;
+
+    private void ReportChange(OpCode op, ReadOnlySpan<byte> payload)
+    {
+        ReadOnlySpan<byte> utf8Name;
+        try
+        {
+            var reader = new SpanReader(payload);
+            utf8Name = reader.ReadStringUtf8();
+        }
+        catch (ProtocolException)
+        {
+            return; // no readable table name: the operation was refused before it touched anything
+        }
+
+        if (utf8Name.Length > ProtocolLimits.MaxTableNameBytes)
+        {
+            _changes!.AllTablesChanged(); // refused as well, but the bound of the buffer below is not the place to rely on that
+            return;
+        }
+
+        // Decoded as the catalog decodes it (Database.TryGet), so a name's every UTF-8 spelling,
+        // invalid bytes included, counts against the string the client hashes.
+        Span<char> name = stackalloc char[ProtocolLimits.MaxTableNameBytes];
+        var length = Encoding.UTF8.GetChars(utf8Name, name);
+        _changes!.TableChanged(name[..length]);
+    }
+
+    private ResponseStatus Run(OpCode op, ReadOnlySpan<byte> payload, FrameBuffer response)
+    {
         try
         {
             var reader = new SpanReader(payload);

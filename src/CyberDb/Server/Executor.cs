@@ -62,7 +62,7 @@ internal sealed class Executor : IDisposable
         _database = database;
         _sharedMemory = sharedMemory;
         sharedMemory?.Bind(this);
-        _dispatcher = new OperationDispatcher(database);
+        _dispatcher = new OperationDispatcher(database, sharedMemory);
         _thread = new Thread(Run) { IsBackground = true, Name = "CyberDb executor" };
     }
 
@@ -77,8 +77,22 @@ internal sealed class Executor : IDisposable
         lock (_engine)
         {
             _executed++;
-            work.Execute(_dispatcher, _database);
-            _sharedMemory?.PublishTableSetVersion(_database.TableSetVersion);
+            try
+            {
+                work.Execute(_dispatcher, _database);
+            }
+            finally
+            {
+                if (_sharedMemory is { } sharedMemory)
+                {
+                    if (!work.ReportsTableChanges)
+                    {
+                        sharedMemory.AllTablesChanged();
+                    }
+
+                    sharedMemory.PublishTableSetVersion(_database.TableSetVersion);
+                }
+            }
         }
     }
 

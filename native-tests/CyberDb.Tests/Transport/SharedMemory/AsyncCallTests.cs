@@ -424,44 +424,6 @@ public sealed class AsyncCallTests
         Assert.True(used < 300, $"the server used {used} ms of CPU in 1 s with nothing to do");
     }
 
-    /// <summary>
-    /// A TestHost server in a child process, to stall and kill; disposing it also removes the region
-    /// a killed server leaves in /dev/shm (its next owner would replace it; tests have none).
-    /// </summary>
-    private sealed class ChildServer : IDisposable
-    {
-        private ChildServer(ChildProcess process, int port)
-        {
-            Process = process;
-            Port = port;
-        }
-
-        public ChildProcess Process { get; }
-
-        public int Port { get; }
-
-        public static async Task<ChildServer> StartAsync()
-        {
-            var process = ChildProcess.Start("server", TestServer.Password);
-            try
-            {
-                var line = await process.WaitForLineAsync(l => l.StartsWith("PORT ", StringComparison.Ordinal), Deadline);
-                return new ChildServer(process, int.Parse(line[5..], CultureInfo.InvariantCulture));
-            }
-            catch
-            {
-                process.Dispose();
-                throw;
-            }
-        }
-
-        public void Dispose()
-        {
-            Process.Dispose();
-            File.Delete(SharedMemoryHost.RegionPath("127.0.0.1", Port));
-        }
-    }
-
     /// <summary>User plus system CPU time of a process, from /proc/PID/stat (fields 14 and 15, in clock ticks of 10 ms).</summary>
     private static long CpuMilliseconds(int pid)
     {

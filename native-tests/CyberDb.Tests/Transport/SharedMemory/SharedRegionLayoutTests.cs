@@ -23,7 +23,7 @@ public class SharedRegionLayoutTests
     [Fact]
     public void HeaderConstants_ArePinned()
     {
-        Assert.Equal(4, L.LayoutVersion);
+        Assert.Equal(5, L.LayoutVersion);
         Assert.Equal(128, L.CacheLineSize);
         Assert.Equal(0, L.MagicOffset);
         Assert.Equal(8, L.LayoutVersionOffset);
@@ -39,7 +39,20 @@ public class SharedRegionLayoutTests
         Assert.Equal(128, L.DoorbellSequenceOffset);
         Assert.Equal(256, L.ExecutorSleepingOffset);
         Assert.Equal(264, L.TableSetVersionOffset);
-        Assert.Equal(384, L.HeaderSize);
+        Assert.Equal(384, L.TableVersionsOffset);
+        Assert.Equal(256, L.TableVersionCount);
+        Assert.Equal(2432, L.HeaderSize);
+        Assert.Equal(0, L.HeaderSize % L.CacheLineSize);
+    }
+
+    [Fact]
+    public void TableVersionBucket_IsFnv1aOverUtf16_LowEightBits()
+    {
+        // Client and server processes must agree on a name's counter: the hash is part of the format.
+        Assert.Equal((int)(2166136261u & 255), L.TableVersionBucket(""));
+        Assert.Equal((int)(unchecked((2166136261u ^ 'a') * 16777619u) & 255), L.TableVersionBucket("a"));
+        Assert.Equal(L.TableVersionBucket("centre"), L.TableVersionBucket(new string("centre".AsSpan())));
+        Assert.InRange(L.TableVersionBucket("a long table name, with ünïcödé"), 0, 255);
     }
 
     [Fact]
@@ -49,6 +62,7 @@ public class SharedRegionLayoutTests
         Assert.Equal(4, L.SlotClientPidOffset);
         Assert.Equal(8, L.SlotGenerationOffset);
         Assert.Equal(16, L.SlotClientStartTimeOffset);
+        Assert.Equal(64, L.SlotClientReadsOffset);
         Assert.Equal(128, L.SlotStateLineSize);
         Assert.Equal(128, L.SlotRequestRingOffset);
         Assert.Equal(0, L.SlotFree);
@@ -56,8 +70,8 @@ public class SharedRegionLayoutTests
         Assert.Equal(4096, L.MaxSlotCount);
         Assert.Equal(128 + 256 + 4096, L.SlotResponseRingOffset(4096));
         Assert.Equal(128 + (2 * (256 + 4096)), L.SlotSize(4096));
-        Assert.Equal(384 + (3 * L.SlotSize(4096)), L.SlotOffset(3, 4096));
-        Assert.Equal(384 + (2L * (128 + (2 * (256 + (1 << 20))))), L.TotalSize(2, 1 << 20));
+        Assert.Equal(2432 + (3 * L.SlotSize(4096)), L.SlotOffset(3, 4096));
+        Assert.Equal(2432 + (2L * (128 + (2 * (256 + (1 << 20))))), L.TotalSize(2, 1 << 20));
     }
 
     [Fact]

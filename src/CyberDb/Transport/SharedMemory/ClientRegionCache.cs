@@ -66,6 +66,9 @@ internal sealed class ClientRegionCache : IDisposable
 
         public SharedRegion Region { get; }
 
+        /// <summary>Answers to dictionary reads from this server, checked against its region's counters (see <see cref="Client.ReadCache"/>).</summary>
+        public Client.ReadCache ReadCache { get; } = new();
+
         /// <summary>Adds a reference unless the mapping is already gone.</summary>
         public bool TryAddRef()
         {

@@ -23,7 +23,7 @@ namespace CyberDb.Transport.SharedMemory;
 /// call fails within that, not at <c>OperationTimeout</c>; a goodbye the server sent first (idle
 /// timeout, a broken protocol) becomes the exception's message.
 /// </remarks>
-internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTaskSource, IThreadPoolWorkItem
+internal sealed unsafe class SharedMemoryClientConnection : ClientConnection, IValueTaskSource, IThreadPoolWorkItem
 {
     private const int Idle = 0;
     private const int InPump = 1;
@@ -50,6 +50,14 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
     private SharedRegionException? _ringFailure;
     private int _disposed;
 
+    // When the server last showed this connection alive (a Stopwatch timestamp: an answer, or the
+    // lifeline polled open): a cached read or a rent within AliveCheckTicks of it polls no socket.
+    private long _lastSeenAlive;
+    private static readonly long AliveCheckTicks = Stopwatch.Frequency / 1000;
+
+    // Our slot's count of reads answered from the cache (SharedRegionLayout.SlotClientReadsOffset).
+    private readonly long* _cachedReadCount;
+
     private SharedMemoryClientConnection(CyberDbClientOptions options, TcpClientConnection lifeline, ClientRegionCache.Lease region, int slot, long slotGeneration, SharedMemoryResponsePump? pump)
         : base(options)
     {
@@ -61,12 +69,41 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
         _region = region;
         _maxFrameBytes = lifeline.ServerMaxFrameBytes;
         (_requests, _responses) = region.Region.CreateClientRings(slot, RingWaitPolicy.Default, ProtocolLimits.DefaultMaxFrameBytes);
+        _cachedReadCount = region.Region.SlotClientReads(slot);
         _serverAlive = lifeline.IsServerListening;
     }
 
     public override CyberTransport Transport => CyberTransport.SharedMemory;
 
     public override long? TableSetVersion => _region.Region.TableSetVersion;
+
+    protected override ReadCache? CachedReads => Options.ReadCache ? _region.ReadCache : null;
+
+    protected override ReadVersion ReadVersionOf(string table) =>
+        new(_region.Region.TableSetVersion, _region.Region.ReadTableVersion(SharedRegionLayout.TableVersionBucket(table)));
+
+    /// <summary>
+    /// A cached answer needs no ring, so nothing else would notice a dead server: unless the server
+    /// showed itself alive within the last millisecond, the lifeline is polled (and a clean stop is
+    /// seen at once in the region's header). A read within that millisecond of a crash returns the
+    /// value the server held when it died, which no later write can have changed. The read is also
+    /// counted in our slot, so that the server's idle check sees the connection in use.
+    /// </summary>
+    protected override void BeforeCachedAnswer()
+    {
+        Volatile.Write(ref *_cachedReadCount, *_cachedReadCount + 1);
+        if (!_region.Region.IsOwnerClosed && Stopwatch.GetTimestamp() - _lastSeenAlive < AliveCheckTicks)
+        {
+            return;
+        }
+
+        if (!_serverAlive())
+        {
+            throw Failed(new SharedRegionException(SharedRegionFailure.PeerDead, "the peer process on the other side of the shared-memory ring is gone."));
+        }
+
+        _lastSeenAlive = Stopwatch.GetTimestamp();
+    }
 
     /// <summary>Whether shared memory can be tried at all for <paramref name="host"/>: Linux, and a loopback host.</summary>
     public static bool IsPossible(string host) =>
@@ -357,6 +394,7 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
         Response.PrepareReceive(0);
     }
 
+    /// <summary>After every answer that arrived through the ring: it must be one whole frame; and the server is alive.</summary>
     private void CheckResponseFrame()
     {
         var response = Response.WrittenSpan;
@@ -365,6 +403,8 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
             IsBroken = true;
             throw new CyberDbConnectionException(CyberDbConnectionFailure.ProtocolViolation, $"the server sent a {response.Length}-byte ring message that is not a frame");
         }
+
+        _lastSeenAlive = Stopwatch.GetTimestamp();
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -397,7 +437,31 @@ internal sealed class SharedMemoryClientConnection : ClientConnection, IValueTas
             $"the request is {length} bytes, over the server's MaxFrameBytes ({_maxFrameBytes}); nothing was sent. Store smaller values, or raise the server's MaxFrameBytes.");
 
     /// <summary>Reusable while the lifeline is quiet: the server neither closed it nor said goodbye.</summary>
-    public override bool IsAliveForReuse() => !IsBroken && _lifeline.IsServerListening();
+    /// <remarks>
+    /// Without a socket poll when the server answered on this connection (or its lifeline was polled)
+    /// within the last millisecond, as a web worker's pool turns its connections over: the server
+    /// closes a connection only when it has been idle, or it stops (seen in the region's header).
+    /// </remarks>
+    public override bool IsAliveForReuse()
+    {
+        if (IsBroken)
+        {
+            return false;
+        }
+
+        if (!_region.Region.IsOwnerClosed && Stopwatch.GetTimestamp() - _lastSeenAlive < AliveCheckTicks)
+        {
+            return true;
+        }
+
+        if (!_lifeline.IsServerListening())
+        {
+            return false;
+        }
+
+        _lastSeenAlive = Stopwatch.GetTimestamp();
+        return true;
+    }
 
     public override void Dispose()
     {

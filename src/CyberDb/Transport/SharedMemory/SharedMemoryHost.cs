@@ -18,7 +18,7 @@ namespace CyberDb.Transport.SharedMemory;
 /// path is replaced, its generation bumped, never reused); <see cref="Dispose"/> at stop, after the
 /// executor has stopped, marks the region closed and deletes the file.</para>
 /// </remarks>
-internal sealed class SharedMemoryHost : IDisposable
+internal sealed class SharedMemoryHost : ITableChangeSink, IDisposable
 {
     /// <summary>Data bytes per ring: a 100-byte request is a sliver of it; a 64 MiB value streams through in 512 chunks.</summary>
     public const int RingCapacity = 128 * 1024;
@@ -106,7 +106,8 @@ internal sealed class SharedMemoryHost : IDisposable
         }
 
         var (requests, responses) = _region.CreateExecutorRings(slot, RingWaitPolicy.Default, _maxFrameBytes);
-        var session = new SharedMemorySession(slot, slotGeneration, requests, responses, _maxFrameBytes, _time);
+        var region = _region;
+        var session = new SharedMemorySession(slot, slotGeneration, requests, responses, _maxFrameBytes, _time, () => region.ReadSlotClientReads(slot));
         Interlocked.Increment(ref _attached);
         executor.Post(new Registration(this, session, attach: true));
         return session;
@@ -129,6 +130,12 @@ internal sealed class SharedMemoryHost : IDisposable
             _region.TableSetVersion = version;
         }
     }
+
+    /// <summary>Executor, under the engine lock, before the change is answered: moves the name's counter on the board.</summary>
+    public void TableChanged(ReadOnlySpan<char> name) => _region.BumpTableVersion(SharedRegionLayout.TableVersionBucket(name));
+
+    /// <summary>Executor, under the engine lock: moves every counter on the board.</summary>
+    public void AllTablesChanged() => _region.BumpAllTableVersions();
 
     /// <summary>The table-set version clients read from the region now.</summary>
     public long TableSetVersion => _region.TableSetVersion;
@@ -176,6 +183,9 @@ internal sealed class SharedMemoryHost : IDisposable
     /// <summary>Adds or removes a session on the executor thread, so the poll loop needs no lock.</summary>
     private sealed class Registration(SharedMemoryHost host, SharedMemorySession session, bool attach) : IExecutorWork
     {
+        public bool ReportsTableChanges => true; // it touches no table
+
+
         public void Execute(OperationDispatcher dispatcher, Database database)
         {
             if (attach)

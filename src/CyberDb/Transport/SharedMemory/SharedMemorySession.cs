@@ -36,8 +36,14 @@ internal sealed class SharedMemorySession : IExecutorWork, IDisposable
     private long _lastActivity;
     private volatile bool _closed;
 
-    public SharedMemorySession(int slot, long slotGeneration, SpscRing requests, SpscRing responses, int maxFrameBytes, TimeProvider time)
+    // The lifeline's idle check only: the client's cached-read count where it last looked.
+    private readonly Func<long> _clientReads;
+    private long _clientReadsSeen;
+
+    public SharedMemorySession(int slot, long slotGeneration, SpscRing requests, SpscRing responses, int maxFrameBytes, TimeProvider time, Func<long> clientReads)
     {
+        _clientReads = clientReads;
+        _clientReadsSeen = clientReads();
         Slot = slot;
         SlotGeneration = slotGeneration;
         _requests = requests;
@@ -54,8 +60,22 @@ internal sealed class SharedMemorySession : IExecutorWork, IDisposable
 
     private TimeProvider Time { get; }
 
-    /// <summary>When the executor last finished a request (a <see cref="TimeProvider"/> timestamp); read by the lifeline's idle check.</summary>
-    public long LastActivityTimestamp => Interlocked.Read(ref _lastActivity);
+    /// <summary>
+    /// The lifeline's idle check (its only caller): when the client last used the session, as a
+    /// <see cref="TimeProvider"/> timestamp: the executor's last finished request, or now if the
+    /// client answered reads from its cache since the previous look (those never reach the executor).
+    /// </summary>
+    public long LastActivityTimestamp()
+    {
+        var reads = _clientReads();
+        if (reads != _clientReadsSeen)
+        {
+            _clientReadsSeen = reads;
+            Interlocked.Exchange(ref _lastActivity, Time.GetTimestamp());
+        }
+
+        return Interlocked.Read(ref _lastActivity);
+    }
 
     /// <summary>Set by the executor when the client broke the protocol; the lifeline then closes the connection.</summary>
     public bool IsClosed => _closed;
@@ -157,6 +177,9 @@ internal sealed class SharedMemorySession : IExecutorWork, IDisposable
         _requestId = FrameHeader.ReadRequestId(frame);
         return true;
     }
+
+    /// <summary>The dispatcher reports what each request changes.</summary>
+    public bool ReportsTableChanges => true;
 
     /// <summary>Runs the pending request under the engine lock (see <see cref="Executor.Execute"/>).</summary>
     public void Execute(OperationDispatcher dispatcher, Database database) =>

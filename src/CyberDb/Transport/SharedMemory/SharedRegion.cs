@@ -22,16 +22,19 @@ namespace CyberDb.Transport.SharedMemory;
 ///       | DoorbellSequence i32 (executor's futex word)         |
 /// 256   +------------------------------------------------------+ header line 2: executor
 ///       | ExecutorSleeping i32     264 TableSetVersion i64     |
-/// 384   +======================================================+ slot 0 (SlotSize bytes)
+/// 384   +------------------------------------------------------+ header lines 3-18: executor
+///       | TableVersions i64[256] (one per bucket of table names)|
+/// 2432  +======================================================+ slot 0 (SlotSize bytes)
 ///       | +0   state line: State i32 (0 free, 1 claimed),      |   owner
 ///       |      ClientPid i32, SlotGeneration i64,              |
-///       |      ClientStartTime i64                              |
+///       |      ClientStartTime i64;                            |
+///       |      +64 ClientReads i64 (the client writes)          |
 ///       | +128 request ring  (client -> executor):             |
 ///       |      256-byte control (Tail line, Head line) + cap   |   see SpscRing
 ///       | +128+256+cap response ring (executor -> client):     |
 ///       |      256-byte control + cap                          |
 ///       +======================================================+ slot 1 ... slot N-1
-/// SlotSize = 128 + 2 * (256 + RingCapacity); TotalSize = 384 + SlotCount * SlotSize
+/// SlotSize = 128 + 2 * (256 + RingCapacity); TotalSize = 2432 + SlotCount * SlotSize
 /// </code>
 /// <para>Owner API: <c>static SharedRegion Create(string path, int slotCount, int ringCapacityBytes)</c>
 /// (replaces a stale file whose owner is dead, closed, or a different process with a reused pid,
@@ -97,6 +100,38 @@ internal sealed unsafe class SharedRegion : IDisposable
         get => Volatile.Read(ref *(long*)(_base + TableSetVersionOffset));
         set => Volatile.Write(ref *(long*)(_base + TableSetVersionOffset), value);
     }
+
+    /// <summary>
+    /// The board counter <paramref name="bucket"/> (see <see cref="SharedRegionLayout.TableVersionsOffset"/>),
+    /// read with acquire: a client that sees a count sees every change counted up to it.
+    /// </summary>
+    public long ReadTableVersion(int bucket) =>
+        Volatile.Read(ref *(long*)(_base + TableVersionsOffset + ((bucket & (TableVersionCount - 1)) * sizeof(long))));
+
+    /// <summary>Owner, executor: counts a change to the tables of <paramref name="bucket"/> (release: after the change itself).</summary>
+    public void BumpTableVersion(int bucket)
+    {
+        var counter = (long*)(_base + TableVersionsOffset + ((bucket & (TableVersionCount - 1)) * sizeof(long)));
+        Volatile.Write(ref *counter, *counter + 1); // one writer: the executor, under the engine lock
+    }
+
+    /// <summary>Owner, executor: counts a change to every table (a snapshot load, work that does not say what it touched).</summary>
+    public void BumpAllTableVersions()
+    {
+        for (var bucket = 0; bucket < TableVersionCount; bucket++)
+        {
+            BumpTableVersion(bucket);
+        }
+    }
+
+    /// <summary>Owner, the lifeline: how many reads the client of <paramref name="slot"/> answered from its cache so far.</summary>
+    public long ReadSlotClientReads(int slot) => Volatile.Read(ref *(long*)(SlotBase(slot) + SlotClientReadsOffset));
+
+    /// <summary>Client: where it counts its cached reads in <paramref name="slot"/> (one writer: the connection's user).</summary>
+    public long* SlotClientReads(int slot) => (long*)(SlotBase(slot) + SlotClientReadsOffset);
+
+    /// <summary>Whether the owner marked the region closed (a clean stop); a killed owner never does.</summary>
+    public bool IsOwnerClosed => Volatile.Read(ref *(int*)(_base + OwnerClosedOffset)) != 0;
 
     /// <summary>The executor doorbell in this region's header.</summary>
     public ExecutorDoorbell Doorbell { get; }

@@ -15,11 +15,12 @@ internal static class SharedRegionLayout
     public const ulong Magic = 0x4D48_5342_4442_5943;
 
     /// <summary>
-    /// 4: a ring's sleeping word counts sleepers (it was a 0/1 flag), a publish wakes every sleeper
-    /// on the Tail word, and the consumer line has a watch word (offset 140) that also asks for that
-    /// wake. A layout-2 peer would clear counts it did not add and ignore watches.
+    /// 5: the header ends with the table-version board (<see cref="TableVersionsOffset"/>), which
+    /// clients check before they trust a cached read. (4: a ring's sleeping word counts sleepers, a
+    /// publish wakes every sleeper on the Tail word, and the consumer line has a watch word at 140.)
+    /// A layout-4 server would never move the board, so its clients would read stale values.
     /// </summary>
-    public const int LayoutVersion = 4;
+    public const int LayoutVersion = 5;
 
     /// <summary>Cache-line separation where two writers meet (128: adjacent-line prefetch pairs 64-byte lines).</summary>
     public const int CacheLineSize = 128;
@@ -52,13 +53,31 @@ internal static class SharedRegionLayout
     /// <summary>Header line 2: int64 the executor's table-set version (layout 2; the executor writes, clients read).</summary>
     public const int TableSetVersionOffset = 264;
 
-    public const int HeaderSize = 384;
+    /// <summary>
+    /// Header lines 3 to 18: <see cref="TableVersionCount"/> int64 counters (the executor writes,
+    /// clients read). Every operation that may change a table's content adds one to the counter of
+    /// its name's bucket (<see cref="TableVersionBucket"/>) before it is answered; anything else that
+    /// may change tables (a snapshot load, the server's own work) adds one to every counter.
+    /// </summary>
+    public const int TableVersionsOffset = 384;
+
+    /// <summary>Counters on the board: a power of two, so a bucket is the low bits of the name's hash.</summary>
+    public const int TableVersionCount = 256;
+
+    public const int HeaderSize = TableVersionsOffset + (TableVersionCount * sizeof(long));
 
     // Slot: a state line (owner writes, client reads), then the request ring, then the response ring.
     public const int SlotStateOffset = 0;
     public const int SlotClientPidOffset = 4;
     public const int SlotGenerationOffset = 8;
     public const int SlotClientStartTimeOffset = 16;
+
+    /// <summary>
+    /// int64 in the state line's second half (layout 5; the client writes, the server's lifeline
+    /// reads): reads the client answered from its cache, counted so that a connection busy with
+    /// them is not closed as idle although no request reaches the server.
+    /// </summary>
+    public const int SlotClientReadsOffset = 64;
     public const int SlotStateLineSize = 128;
     public const int SlotRequestRingOffset = SlotStateLineSize;
 
@@ -69,6 +88,23 @@ internal static class SharedRegionLayout
     public const int SlotClaimed = 1;
 
     public const int MaxSlotCount = 4096;
+
+    /// <summary>
+    /// The board counter of table <paramref name="name"/>: FNV-1a over its UTF-16 code units, low
+    /// bits. Client and server both hash the name as a string (the server after decoding the
+    /// request's UTF-8 as its catalog does), so two spellings of one name always share a counter;
+    /// and the hash is fixed, unlike <see cref="string.GetHashCode()"/>, which differs per process.
+    /// </summary>
+    public static int TableVersionBucket(ReadOnlySpan<char> name)
+    {
+        var hash = 2166136261u;
+        foreach (var c in name)
+        {
+            hash = unchecked((hash ^ c) * 16777619u); // FNV wraps by design
+        }
+
+        return (int)(hash & (TableVersionCount - 1));
+    }
 
     /// <summary>Offset of the response ring inside a slot.</summary>
     public static long SlotResponseRingOffset(int ringCapacity) => SlotRequestRingOffset + SpscRing.TotalSize(ringCapacity);

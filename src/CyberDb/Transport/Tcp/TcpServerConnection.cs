@@ -358,7 +358,7 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
                 return session.CloseReason ?? "protocol violation";
             }
 
-            if (idleTimeout > TimeSpan.Zero && _context.TimeProvider.GetElapsedTime(session.LastActivityTimestamp) > idleTimeout)
+            if (idleTimeout > TimeSpan.Zero && _context.TimeProvider.GetElapsedTime(session.LastActivityTimestamp()) > idleTimeout)
             {
                 await SendGoodbyeAsync(
                     CyberDbConnectionFailure.IdleTimeout,
@@ -582,6 +582,9 @@ internal sealed class TcpServerConnection : IExecutorWork, IDisposable
             Dispose();
         }
     }
+
+    /// <summary>The dispatcher reports what each request changes.</summary>
+    public bool ReportsTableChanges => true;
 
     /// <summary>Runs the pending request under the engine lock (see <see cref="Executor.Execute"/>).</summary>
     public void Execute(OperationDispatcher dispatcher, Database database) =>
