@@ -270,7 +270,7 @@ public sealed class OperationDispatcherTests : IDisposable
     {
         public List<string> Names { get; } = [];
 
-        public void TableChanged(ReadOnlySpan<char> name) => Names.Add(name.ToString());
+        public void TableChanged(ReadOnlySpan<byte> utf8Name) => Names.Add(System.Text.Encoding.UTF8.GetString(utf8Name));
 
         public void AllTablesChanged() => Names.Add("*");
     }

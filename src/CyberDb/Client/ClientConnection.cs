@@ -56,6 +56,13 @@ internal abstract class ClientConnection : IDisposable
             ThrowBroken();
         }
 
+        // Before anything is touched: the pending call still owns the buffers, and its answer is
+        // kept in the read cache under the request it was sent for.
+        if (HasCallInFlight)
+        {
+            ThrowCallPending();
+        }
+
         _op = op;
         _table = table;
         Request.BeginFrame();
@@ -128,12 +135,14 @@ internal abstract class ClientConnection : IDisposable
     private ReadCache? BeginCachedRead(out ReadVersion version)
     {
         version = default;
-        if (_table is null || !ReadCache.IsCacheable(_op) || CachedReads is not { } cache)
+        if (_table is null || !ReadCache.IsCacheable(_op) || CachedReads is not { } cache || RequestPayload.Length > ReadCache.MaxRequestBytes)
         {
             return null;
         }
 
-        version = ReadVersionOf(_table);
+        // The name's bytes as they go out (the server counts changes against those, not the string).
+        var reader = new SpanReader(RequestPayload);
+        version = ReadVersionOf(reader.ReadStringUtf8());
         return cache;
     }
 
@@ -176,8 +185,8 @@ internal abstract class ClientConnection : IDisposable
     /// </summary>
     protected virtual ReadCache? CachedReads => null;
 
-    /// <summary>The server's counters for a read of <paramref name="table"/>, now (only asked when <see cref="CachedReads"/> is set).</summary>
-    protected virtual ReadVersion ReadVersionOf(string table) => default;
+    /// <summary>The server's counters for a read of the table named <paramref name="utf8Name"/>, now (only asked when <see cref="CachedReads"/> is set).</summary>
+    protected virtual ReadVersion ReadVersionOf(ReadOnlySpan<byte> utf8Name) => default;
 
     /// <summary>
     /// Before an answer from <see cref="CachedReads"/> is given: throws what a round trip would if the
@@ -246,6 +255,10 @@ internal abstract class ClientConnection : IDisposable
             return "(the server's message could not be read)";
         }
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowCallPending() =>
+        throw new InvalidOperationException("a call on this proxy is still pending: a proxy makes one call at a time (await each call before the next, or give each concurrent flow its own proxy)");
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowBroken() =>

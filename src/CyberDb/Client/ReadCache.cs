@@ -20,8 +20,8 @@ namespace CyberDb.Client;
 /// comes before it. A counter moved by another table of the same bucket only costs a round trip.</para>
 /// <para>One per mapping of a server's region (a restarted server is a new region, a new cache).
 /// Thread-safe: lookups take no lock and allocate nothing; only storing an answer allocates. Bounded:
-/// answers over <see cref="MaxFrameBytes"/> are not kept, and past <see cref="MaxEntries"/> the
-/// cache starts again empty.</para>
+/// answers over <see cref="MaxFrameBytes"/> and requests over <see cref="MaxRequestBytes"/> are not
+/// kept, and past <see cref="MaxEntries"/> the cache starts again empty.</para>
 /// </remarks>
 internal sealed class ReadCache
 {
@@ -30,6 +30,9 @@ internal sealed class ReadCache
 
     /// <summary>Largest answer frame kept; larger values always make the round trip.</summary>
     public const int MaxFrameBytes = 16 * 1024;
+
+    /// <summary>Largest request payload (table name and key) kept as a key: with <see cref="MaxEntries"/>, the bound on memory.</summary>
+    public const int MaxRequestBytes = 1024;
 
     private const int Operations = 3;
 
@@ -77,7 +80,7 @@ internal sealed class ReadCache
     /// </summary>
     public void Store(OpCode op, ReadOnlySpan<byte> request, ReadVersion seen, ReadOnlySpan<byte> frame)
     {
-        if (frame.Length > MaxFrameBytes || frame.Length < FrameHeader.Size
+        if (frame.Length > MaxFrameBytes || request.Length > MaxRequestBytes || frame.Length < FrameHeader.Size
             || (ResponseStatus)frame[FrameHeader.CodeOffset] is not (ResponseStatus.Ok or ResponseStatus.KeyNotFound))
         {
             return;
@@ -87,19 +90,15 @@ internal sealed class ReadCache
         var entry = new Entry(seen, frame.ToArray());
         if (_lookups[index].TryGetValue(request, out var key, out _))
         {
-            _answers[index][key] = entry; // same key: replaced in place, nothing added to the count
+            _answers[index][key] = entry; // same request: replaced in place, its key array reused
             return;
         }
 
-        if (Interlocked.Increment(ref _count) > MaxEntries)
+        // Counted only when added; a Clear racing with a replacement above may leave an uncounted
+        // entry or two, so the bound is approximate by the number of threads, never by more.
+        if (_answers[index].TryAdd(request.ToArray(), entry) && Interlocked.Increment(ref _count) > MaxEntries)
         {
             Clear();
-            Interlocked.Increment(ref _count);
-        }
-
-        if (!_answers[index].TryAdd(request.ToArray(), entry))
-        {
-            Interlocked.Decrement(ref _count); // another thread kept the same request meanwhile
         }
     }
 

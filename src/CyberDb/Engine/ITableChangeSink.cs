@@ -9,8 +9,8 @@ namespace CyberDb.Engine;
 /// </summary>
 internal interface ITableChangeSink
 {
-    /// <summary>The content of table <paramref name="name"/> may have changed.</summary>
-    void TableChanged(ReadOnlySpan<char> name);
+    /// <summary>The content of the table named <paramref name="utf8Name"/> (validated UTF-8, as the request carried it) may have changed.</summary>
+    void TableChanged(ReadOnlySpan<byte> utf8Name);
 
     /// <summary>Any table may have changed.</summary>
     void AllTablesChanged();

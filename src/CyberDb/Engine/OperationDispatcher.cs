@@ -48,7 +48,7 @@ internal sealed partial class OperationDispatcher
             // would let it read a stale value.
             if (_changes is not null && !IsReadOnly(op))
             {
-                ReportChange(op, payload);
+                ReportChange(payload);
             }
         }
     }
@@ -63,7 +63,7 @@ internal sealed partial class OperationDispatcher
         or OpCode.DictKeys or OpCode.DictValues or OpCode.DictItems
         or OpCode.ListGet or OpCode.ListSlice or OpCode.ListCount or OpCode.ListIndexOf or OpCode.ListCountOf or OpCode.ListToList;
 
-    private void ReportChange(OpCode op, ReadOnlySpan<byte> payload)
+    private void ReportChange(ReadOnlySpan<byte> payload)
     {
         ReadOnlySpan<byte> utf8Name;
         try
@@ -76,17 +76,7 @@ internal sealed partial class OperationDispatcher
             return; // no readable table name: the operation was refused before it touched anything
         }
 
-        if (utf8Name.Length > ProtocolLimits.MaxTableNameBytes)
-        {
-            _changes!.AllTablesChanged(); // refused as well, but the bound of the buffer below is not the place to rely on that
-            return;
-        }
-
-        // Decoded as the catalog decodes it (Database.TryGet), so a name's every UTF-8 spelling,
-        // invalid bytes included, counts against the string the client hashes.
-        Span<char> name = stackalloc char[ProtocolLimits.MaxTableNameBytes];
-        var length = Encoding.UTF8.GetChars(utf8Name, name);
-        _changes!.TableChanged(name[..length]);
+        _changes!.TableChanged(utf8Name);
     }
 
     private ResponseStatus Run(OpCode op, ReadOnlySpan<byte> payload, FrameBuffer response)

@@ -84,7 +84,7 @@ public sealed partial class CyberDbServer
         var executor = _executor;
         return executor is null || _stopped
             ? DatabaseSnapshot.Capture(_database)
-            : executor.InvokeAsync(DatabaseSnapshot.Capture).GetAwaiter().GetResult();
+            : executor.InvokeAsync(DatabaseSnapshot.Capture, readOnly: true).GetAwaiter().GetResult();
     }
 
     /// <summary>Called under <see cref="_gate"/>.</summary>

@@ -77,21 +77,21 @@ internal sealed class Executor : IDisposable
         lock (_engine)
         {
             _executed++;
+            // Work that does not report its changes counts as changing every table, before it runs:
+            // it may complete its caller from inside (a load's task), and under the lock no request
+            // runs between the bump and the work, so none can fetch a value the work then changes.
+            if (!work.ReportsTableChanges)
+            {
+                _sharedMemory?.AllTablesChanged();
+            }
+
             try
             {
                 work.Execute(_dispatcher, _database);
             }
             finally
             {
-                if (_sharedMemory is { } sharedMemory)
-                {
-                    if (!work.ReportsTableChanges)
-                    {
-                        sharedMemory.AllTablesChanged();
-                    }
-
-                    sharedMemory.PublishTableSetVersion(_database.TableSetVersion);
-                }
+                _sharedMemory?.PublishTableSetVersion(_database.TableSetVersion);
             }
         }
     }
@@ -124,10 +124,14 @@ internal sealed class Executor : IDisposable
         Interlocked.Decrement(ref _waking);
     }
 
-    /// <summary>Runs <paramref name="action"/> on the executor thread and returns its result.</summary>
-    public Task<T> InvokeAsync<T>(Func<Database, T> action)
+    /// <summary>
+    /// Runs <paramref name="action"/> on the executor thread and returns its result. Unless it is
+    /// <paramref name="readOnly"/> (a snapshot capture), it counts as changing every table: clients
+    /// drop their cached reads.
+    /// </summary>
+    public Task<T> InvokeAsync<T>(Func<Database, T> action, bool readOnly = false)
     {
-        var work = new DelegateWork<T>(action);
+        var work = new DelegateWork<T>(action, readOnly);
         if (!_thread.IsAlive)
         {
             // Not started yet (or stopped): no executor thread, run here under the lock.
@@ -229,10 +233,14 @@ internal sealed class Executor : IDisposable
         private readonly Func<Database, T> _action;
         private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public DelegateWork(Func<Database, T> action)
+        public DelegateWork(Func<Database, T> action, bool readOnly)
         {
             _action = action;
+            ReportsTableChanges = readOnly;
         }
+
+        /// <summary>Read-only work changes nothing, so it has nothing to report.</summary>
+        public bool ReportsTableChanges { get; }
 
         public Task<T> Task => _completion.Task;
 

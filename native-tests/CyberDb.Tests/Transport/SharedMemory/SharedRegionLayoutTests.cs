@@ -46,13 +46,16 @@ public class SharedRegionLayoutTests
     }
 
     [Fact]
-    public void TableVersionBucket_IsFnv1aOverUtf16_LowEightBits()
+    public void TableVersionBucket_IsFnv1aOverTheUtf8Name_TopEightBits()
     {
         // Client and server processes must agree on a name's counter: the hash is part of the format.
-        Assert.Equal((int)(2166136261u & 255), L.TableVersionBucket(""));
-        Assert.Equal((int)(unchecked((2166136261u ^ 'a') * 16777619u) & 255), L.TableVersionBucket("a"));
-        Assert.Equal(L.TableVersionBucket("centre"), L.TableVersionBucket(new string("centre".AsSpan())));
-        Assert.InRange(L.TableVersionBucket("a long table name, with ünïcödé"), 0, 255);
+        Assert.Equal((int)(2166136261u >> 24), L.TableVersionBucket(""u8));
+        Assert.Equal((int)(unchecked((2166136261u ^ 'a') * 16777619u) >> 24), L.TableVersionBucket("a"u8));
+        Assert.Equal(L.TableVersionBucket("centre"u8), L.TableVersionBucket(Encoding.UTF8.GetBytes("centre")));
+
+        // Names that differ only in a character's upper bits land apart (their low bytes are equal).
+        var buckets = Enumerable.Range(0, 64).Select(i => L.TableVersionBucket(Encoding.UTF8.GetBytes(((char)(0x100 * (i + 1))).ToString()))).Distinct().Count();
+        Assert.True(buckets > 32, $"64 names share {buckets} buckets");
     }
 
     [Fact]

@@ -79,8 +79,8 @@ internal sealed unsafe class SharedMemoryClientConnection : ClientConnection, IV
 
     protected override ReadCache? CachedReads => Options.ReadCache ? _region.ReadCache : null;
 
-    protected override ReadVersion ReadVersionOf(string table) =>
-        new(_region.Region.TableSetVersion, _region.Region.ReadTableVersion(SharedRegionLayout.TableVersionBucket(table)));
+    protected override ReadVersion ReadVersionOf(ReadOnlySpan<byte> utf8Name) =>
+        new(_region.Region.TableSetVersion, _region.Region.ReadTableVersion(SharedRegionLayout.TableVersionBucket(utf8Name)));
 
     /// <summary>
     /// A cached answer needs no ring, so nothing else would notice a dead server: unless the server
@@ -163,7 +163,6 @@ internal sealed unsafe class SharedMemoryClientConnection : ClientConnection, IV
 
     protected override void Exchange()
     {
-        ThrowIfCallPending();
         var timeoutMs = Options.OperationTimeoutMilliseconds;
         try
         {
@@ -187,8 +186,7 @@ internal sealed unsafe class SharedMemoryClientConnection : ClientConnection, IV
 
     protected override ValueTask ExchangeAsync(CancellationToken cancellationToken)
     {
-        ThrowIfCallPending();
-
+        // (A second call while one is pending was refused by BeginRequest, before it touched the buffers.)
         // No pump (an old kernel), or it stopped (the client was disposed, or it failed): wait here.
         if (_pump is null || !_pump.TryStart())
         {
@@ -245,15 +243,6 @@ internal sealed unsafe class SharedMemoryClientConnection : ClientConnection, IV
         }
 
         return new ValueTask(this, version);
-    }
-
-    /// <summary>A second call while an awaited one is still pending would mix their frames in the rings.</summary>
-    private void ThrowIfCallPending()
-    {
-        if (Volatile.Read(ref _pumpState) != Idle)
-        {
-            throw new InvalidOperationException("a call on this proxy is still pending: a proxy makes one call at a time (await each call before the next, or give each concurrent flow its own proxy)");
-        }
     }
 
     /// <summary>The tag of this connection's watch on its response ring (see <see cref="SpscRing.BeginWatch"/>).</summary>

@@ -132,7 +132,7 @@ internal sealed class SharedMemoryHost : ITableChangeSink, IDisposable
     }
 
     /// <summary>Executor, under the engine lock, before the change is answered: moves the name's counter on the board.</summary>
-    public void TableChanged(ReadOnlySpan<char> name) => _region.BumpTableVersion(SharedRegionLayout.TableVersionBucket(name));
+    public void TableChanged(ReadOnlySpan<byte> utf8Name) => _region.BumpTableVersion(SharedRegionLayout.TableVersionBucket(utf8Name));
 
     /// <summary>Executor, under the engine lock: moves every counter on the board.</summary>
     public void AllTablesChanged() => _region.BumpAllTableVersions();

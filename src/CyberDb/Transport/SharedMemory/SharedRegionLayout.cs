@@ -61,7 +61,7 @@ internal static class SharedRegionLayout
     /// </summary>
     public const int TableVersionsOffset = 384;
 
-    /// <summary>Counters on the board: a power of two, so a bucket is the low bits of the name's hash.</summary>
+    /// <summary>Counters on the board: 256, a bucket is the top byte of the name's hash.</summary>
     public const int TableVersionCount = 256;
 
     public const int HeaderSize = TableVersionsOffset + (TableVersionCount * sizeof(long));
@@ -90,20 +90,21 @@ internal static class SharedRegionLayout
     public const int MaxSlotCount = 4096;
 
     /// <summary>
-    /// The board counter of table <paramref name="name"/>: FNV-1a over its UTF-16 code units, low
-    /// bits. Client and server both hash the name as a string (the server after decoding the
-    /// request's UTF-8 as its catalog does), so two spellings of one name always share a counter;
-    /// and the hash is fixed, unlike <see cref="string.GetHashCode()"/>, which differs per process.
+    /// The board counter of the table whose name is <paramref name="utf8Name"/> as a request carries
+    /// it: FNV-1a over those bytes, top eight bits. Both sides hash the bytes on the wire (valid
+    /// UTF-8, checked by the server, so one name has one spelling: a string the client's encoder
+    /// had to repair, a lone surrogate, hashes as the name the server stores). The hash is fixed,
+    /// unlike <see cref="string.GetHashCode()"/>, which differs per process.
     /// </summary>
-    public static int TableVersionBucket(ReadOnlySpan<char> name)
+    public static int TableVersionBucket(ReadOnlySpan<byte> utf8Name)
     {
         var hash = 2166136261u;
-        foreach (var c in name)
+        foreach (var b in utf8Name)
         {
-            hash = unchecked((hash ^ c) * 16777619u); // FNV wraps by design
+            hash = unchecked((hash ^ b) * 16777619u); // FNV wraps by design
         }
 
-        return (int)(hash & (TableVersionCount - 1));
+        return (int)(hash >> 24); // the best-mixed bits: 256 counters
     }
 
     /// <summary>Offset of the response ring inside a slot.</summary>
