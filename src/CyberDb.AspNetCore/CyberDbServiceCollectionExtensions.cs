@@ -1,9 +1,11 @@
 using CyberDb.AspNetCore.Caching;
 using CyberDb.AspNetCore.Configuration;
+using CyberDb.AspNetCore.Hosting;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -15,7 +17,9 @@ namespace CyberDb.AspNetCore;
 /// <see cref="CyberDbClient"/> per process (a singleton, the connection pool) and one
 /// <see cref="CyberProxy"/> per request (scoped), connected when a request first asks for it and
 /// closed, its connection back in the pool, when the request ends: the seed's
-/// <c>before_request</c> / <c>teardown_request</c>.
+/// <c>before_request</c> / <c>teardown_request</c>. The client connects while the app starts
+/// (a hosted service, <see cref="CyberDbClientWarmup"/>), so the first requests do not wait for it;
+/// a server that is down then is logged, not fatal.
 /// <para>
 /// (STYLE.md's Npgsql habit would put these in Microsoft.Extensions.DependencyInjection; API.md
 /// fixes CyberDb.AspNetCore as the package's namespace, and API.md wins.)
@@ -92,6 +96,8 @@ public static class CyberDbServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CyberDbClientOptions>, CyberDbClientOptionsValidator>());
         services.TryAddSingleton(CreateClient);
         services.TryAddScoped(CreateProxy);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CyberDbClientWarmup>(
+            static sp => new CyberDbClientWarmup(sp, CreateLogger(sp, LoggerCategory))));
         return services;
     }
 

@@ -18,6 +18,12 @@ internal static partial class LogMessages
     [LoggerMessage(402, LogLevel.Warning, "CyberDb proxy for this request could not take a connection")]
     public static partial void ProxyConnectFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(403, LogLevel.Warning, "CyberDb client could not connect while the app started; the first request tries again")]
+    public static partial void WarmupFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(404, LogLevel.Warning, "CyberDb client is still connecting after {Seconds} s; the app starts without waiting longer")]
+    public static partial void WarmupSlow(ILogger logger, double seconds);
+
     [LoggerMessage(500, LogLevel.Information, "CyberDb distributed cache created table {Table}")]
     public static partial void CacheTableCreated(ILogger logger, string table);
 
