@@ -14,7 +14,6 @@ namespace CyberDb.Client;
 internal abstract class ClientConnection : IDisposable
 {
     private OpCode _op;
-    private string? _table;
     private uint _nextRequestId;
 
     protected ClientConnection(CyberDbClientOptions options)
@@ -64,7 +63,6 @@ internal abstract class ClientConnection : IDisposable
         }
 
         _op = op;
-        _table = table;
         Request.BeginFrame();
         var writer = new MessagePackWriter(Request);
         if (table is not null)
@@ -135,12 +133,13 @@ internal abstract class ClientConnection : IDisposable
     private ReadCache? BeginCachedRead(out ReadVersion version)
     {
         version = default;
-        if (_table is null || !ReadCache.IsCacheable(_op) || CachedReads is not { } cache || RequestPayload.Length > ReadCache.MaxRequestBytes)
+        if (!ReadCache.IsCacheable(_op) || CachedReads is not { } cache || RequestPayload.Length > ReadCache.MaxRequestBytes)
         {
             return null;
         }
 
-        // The name's bytes as they go out (the server counts changes against those, not the string).
+        // Every cacheable operation is a table's: its payload starts with the name, and the server
+        // counts changes against those bytes as they go out, not against the string.
         var reader = new SpanReader(RequestPayload);
         version = ReadVersionOf(reader.ReadStringUtf8());
         return cache;

@@ -83,26 +83,39 @@ internal sealed unsafe class SharedMemoryClientConnection : ClientConnection, IV
         new(_region.Region.TableSetVersion, _region.Region.ReadTableVersion(SharedRegionLayout.TableVersionBucket(utf8Name)));
 
     /// <summary>
-    /// A cached answer needs no ring, so nothing else would notice a dead server: unless the server
-    /// showed itself alive within the last millisecond, the lifeline is polled (and a clean stop is
-    /// seen at once in the region's header). A read within that millisecond of a crash returns the
-    /// value the server held when it died, which no later write can have changed. The read is also
-    /// counted in our slot, so that the server's idle check sees the connection in use.
+    /// A cached answer needs no ring, so nothing else would notice a dead server: it fails unless
+    /// <see cref="IsServerSeenAlive"/>. A read within that grace of a crash returns the value the
+    /// server held when it died, which no later write can have changed. The read is also counted in
+    /// our slot, so that the server's idle check sees the connection in use.
     /// </summary>
     protected override void BeforeCachedAnswer()
     {
         Volatile.Write(ref *_cachedReadCount, *_cachedReadCount + 1);
+        if (!IsServerSeenAlive())
+        {
+            throw Failed(new SharedRegionException(SharedRegionFailure.PeerDead, "the peer process on the other side of the shared-memory ring is gone."));
+        }
+    }
+
+    /// <summary>
+    /// Whether the server is alive for this connection: without a socket poll when it answered here
+    /// (or the lifeline was polled open) within the last millisecond and has not marked its region
+    /// closed (a clean stop); otherwise the lifeline is polled, and an open one is remembered.
+    /// </summary>
+    private bool IsServerSeenAlive()
+    {
         if (!_region.Region.IsOwnerClosed && Stopwatch.GetTimestamp() - _lastSeenAlive < AliveCheckTicks)
         {
-            return;
+            return true;
         }
 
         if (!_serverAlive())
         {
-            throw Failed(new SharedRegionException(SharedRegionFailure.PeerDead, "the peer process on the other side of the shared-memory ring is gone."));
+            return false;
         }
 
         _lastSeenAlive = Stopwatch.GetTimestamp();
+        return true;
     }
 
     /// <summary>Whether shared memory can be tried at all for <paramref name="host"/>: Linux, and a loopback host.</summary>
@@ -187,6 +200,7 @@ internal sealed unsafe class SharedMemoryClientConnection : ClientConnection, IV
     protected override ValueTask ExchangeAsync(CancellationToken cancellationToken)
     {
         // (A second call while one is pending was refused by BeginRequest, before it touched the buffers.)
+
         // No pump (an old kernel), or it stopped (the client was disposed, or it failed): wait here.
         if (_pump is null || !_pump.TryStart())
         {
@@ -427,30 +441,10 @@ internal sealed unsafe class SharedMemoryClientConnection : ClientConnection, IV
 
     /// <summary>Reusable while the lifeline is quiet: the server neither closed it nor said goodbye.</summary>
     /// <remarks>
-    /// Without a socket poll when the server answered on this connection (or its lifeline was polled)
-    /// within the last millisecond, as a web worker's pool turns its connections over: the server
-    /// closes a connection only when it has been idle, or it stops (seen in the region's header).
+    /// Usually without a socket poll (<see cref="IsServerSeenAlive"/>), as a web worker's pool turns
+    /// its connections over: the server closes a connection only when it has been idle, or it stops.
     /// </remarks>
-    public override bool IsAliveForReuse()
-    {
-        if (IsBroken)
-        {
-            return false;
-        }
-
-        if (!_region.Region.IsOwnerClosed && Stopwatch.GetTimestamp() - _lastSeenAlive < AliveCheckTicks)
-        {
-            return true;
-        }
-
-        if (!_lifeline.IsServerListening())
-        {
-            return false;
-        }
-
-        _lastSeenAlive = Stopwatch.GetTimestamp();
-        return true;
-    }
+    public override bool IsAliveForReuse() => !IsBroken && IsServerSeenAlive();
 
     public override void Dispose()
     {

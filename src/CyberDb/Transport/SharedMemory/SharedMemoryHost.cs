@@ -185,7 +185,6 @@ internal sealed class SharedMemoryHost : ITableChangeSink, IDisposable
     {
         public bool ReportsTableChanges => true; // it touches no table
 
-
         public void Execute(OperationDispatcher dispatcher, Database database)
         {
             if (attach)
