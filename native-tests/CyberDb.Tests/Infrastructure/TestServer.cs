@@ -30,6 +30,24 @@ public static class TestServer
         OperationTimeout = TimeSpan.FromSeconds(10),
     };
 
+    /// <summary>
+    /// Blocks the server's executor (for at most 30 s) until the returned handle is set: a live server
+    /// that answers nothing.
+    /// </summary>
+    public static async Task<ManualResetEventSlim> StallAsync(CyberDbServer server)
+    {
+        var deadline = TimeSpan.FromSeconds(30);
+        var release = new ManualResetEventSlim();
+        var stalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = server.Context!.Executor.InvokeAsync(_ =>
+        {
+            stalled.SetResult();
+            return release.Wait(deadline);
+        });
+        await stalled.Task.WaitAsync(deadline);
+        return release;
+    }
+
     /// <summary>Connections the server counts right now (toward MaxConnections).</summary>
     public static int Connections(CyberDbServer server) => server.Context!.Connections;
 

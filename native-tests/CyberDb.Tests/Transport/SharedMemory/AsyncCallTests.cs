@@ -25,20 +25,6 @@ public sealed class AsyncCallTests
         OperationTimeout = operationTimeout ?? TimeSpan.FromSeconds(10),
     };
 
-    /// <summary>Blocks the server's executor until the returned handle is set: a live server that answers nothing.</summary>
-    private static async Task<ManualResetEventSlim> StallAsync(CyberDbServer server)
-    {
-        var release = new ManualResetEventSlim();
-        var stalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ = server.Context!.Executor.InvokeAsync(_ =>
-        {
-            stalled.SetResult();
-            return release.Wait(Deadline);
-        });
-        await stalled.Task.WaitAsync(Deadline);
-        return release;
-    }
-
     [Fact]
     public void Pump_IsAvailableOnThisKernel()
     {
@@ -177,7 +163,7 @@ public sealed class AsyncCallTests
             proxy.Connect();
             var dict = proxy.CreateCyberDict("d");
             // A call that cannot be answered at once goes to the pump, which then watches the connection.
-            using (var release = await StallAsync(server))
+            using (var release = await TestServer.StallAsync(server))
             {
                 var first = dict.IncrementAsync("n").AsTask();
                 await Wait.UntilAsync(() => pump.WatchedCount == 1, Deadline, "the connection watched");
@@ -187,7 +173,7 @@ public sealed class AsyncCallTests
 
 
             // The pump now sleeps on the same ring word a synchronous call sleeps on: both must be woken.
-            using (var release = await StallAsync(server))
+            using (var release = await TestServer.StallAsync(server))
             {
                 var blocked = Task.Factory.StartNew(() => dict.Increment("n"), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
                 await Task.Delay(100); // long enough for the synchronous call to go to sleep on its futex (not a wait for a condition)
@@ -222,7 +208,7 @@ public sealed class AsyncCallTests
             proxies.ForEach(p => p.Connect());
             var dicts = proxies.Select(p => p.CreateCyberDict("d" + ServerFixture.UniqueName("o"))).ToList();
             Task<long>[] pending;
-            using (var release = await StallAsync(server))
+            using (var release = await TestServer.StallAsync(server))
             {
                 pending = dicts.Select(d => d.IncrementAsync("n", 5).AsTask()).ToArray();
                 await Wait.UntilAsync(() => client.ResponsePump!.PendingCount == calls, Deadline, "every call handed to the pump");
@@ -248,7 +234,7 @@ public sealed class AsyncCallTests
         using var proxy = client.GetProxy();
         proxy.Connect();
         var dict = proxy.CreateCyberDict("d");
-        using (var release = await StallAsync(server))
+        using (var release = await TestServer.StallAsync(server))
         {
             var first = dict.IncrementAsync("n").AsTask();
             var e = await Assert.ThrowsAsync<InvalidOperationException>(async () => await dict.IncrementAsync("n"));
@@ -270,7 +256,7 @@ public sealed class AsyncCallTests
         first.Connect();
         var dict = first.CreateCyberDict("d");
         Task<long> abandoned;
-        using (var release = await StallAsync(server))
+        using (var release = await TestServer.StallAsync(server))
         {
             abandoned = dict.IncrementAsync("n").AsTask();
             first.Close(); // a misuse: the call has not finished
@@ -332,7 +318,7 @@ public sealed class AsyncCallTests
         var dict = proxy.CreateCyberDict("d");
         await dict.SetAsync("k", 1L);
 
-        using (var release = await StallAsync(server))
+        using (var release = await TestServer.StallAsync(server))
         {
             var clock = Stopwatch.StartNew();
             var e = await Assert.ThrowsAsync<CyberDbConnectionException>(async () => await dict.GetAsync("k")).WaitAsync(Deadline);
@@ -357,7 +343,7 @@ public sealed class AsyncCallTests
         await dict.SetAsync("k", 1L);
         using var cancel = new CancellationTokenSource();
 
-        using (var release = await StallAsync(server))
+        using (var release = await TestServer.StallAsync(server))
         {
             var pending = dict.IncrementAsync("k", 1, cancel.Token).AsTask();
             Assert.False(pending.IsCompleted);
@@ -386,7 +372,7 @@ public sealed class AsyncCallTests
         var dict = proxy.CreateCyberDict("d");
         await dict.SetAsync("k", 1L);
 
-        using var release = await StallAsync(server);
+        using var release = await TestServer.StallAsync(server);
         var pending = dict.GetAsync("k").AsTask();
         client.Dispose();
         var e = await Assert.ThrowsAsync<CyberDbConnectionException>(() => pending).WaitAsync(Deadline);
