@@ -13,7 +13,8 @@ internal sealed class LauncherOptions
                   right and at least two worker processes answered
           serve   start the server and the workers and keep them running until Ctrl+C
           bench   run wrk against the same app on each back end (CyberDb, Redis, in-process
-                  dictionary) and print requests/s and ratios
+                  dictionary), every back end's workers up side by side, and print requests/s
+                  and ratios
         options:
           --workers N        worker processes (default 4)
           --host ADDR        HTTP address (default 127.0.0.1)
@@ -25,11 +26,13 @@ internal sealed class LauncherOptions
           --backends LIST    bench: comma-separated, of cyberdb, redis, memory (default all three), and
                              cyberdb-uncached (CyberDb with ReadCache=false: every read a round trip)
           --duration S       bench: seconds per wrk run (default 10)
-          --warmup S         bench: seconds of wrk warm-up before each run (default 5)
+          --warmup S         bench: seconds of wrk warm-up before a back end's first run (default 5;
+                             1 s before each later run)
           --threads N        bench: wrk threads (default 2)
           --connections N    bench: wrk connections (default 32)
           --rounds N         bench: measure every back end N times, each round in a rotated order
-                             so that a drifting machine does not favour one; prints the medians (default 1)
+                             so that a drifting machine does not favour one; prints the medians (default 5:
+                             single runs on a shared machine vary by a third)
           --startup-timeout S  deadline for the workers to answer (default 30)
           --worker PATH      HelloWeb.dll to run (default: the one built next to this launcher)
         """;
@@ -57,7 +60,7 @@ internal sealed class LauncherOptions
     public int WarmupSeconds { get; init; } = 5;
 
     /// <summary>bench: how many times every back end is measured (rounds rotate the order).</summary>
-    public int Rounds { get; init; } = 1;
+    public int Rounds { get; init; } = 5;
 
     public int Threads { get; init; } = 2;
 
@@ -100,7 +103,7 @@ internal sealed class LauncherOptions
             Backends = Take(values, "backends")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? ["cyberdb", "redis", "memory"],
             DurationSeconds = Int(values, "duration", 10, min: 1),
             WarmupSeconds = Int(values, "warmup", 5, min: 0),
-            Rounds = Int(values, "rounds", 1, min: 1),
+            Rounds = Int(values, "rounds", 5, min: 1),
             Threads = Int(values, "threads", 2, min: 1),
             Connections = Int(values, "connections", 32, min: 1),
             StartupTimeout = TimeSpan.FromSeconds(Int(values, "startup-timeout", 30, min: 1)),
