@@ -13,10 +13,7 @@ namespace HelloWeb.Launcher;
 /// </summary>
 internal static class BenchMode
 {
-    // Every back end's workers run without tiered compilation: with 4 processes tiering up on 2
-    // cores the JIT still took a quarter of the CPU 15 s in (perf), so a short run measured the
-    // JIT, not the back end. Fully optimized code from the first call is the steady state.
-    private static readonly IReadOnlyDictionary<string, string> SteadyState = new Dictionary<string, string> { ["DOTNET_TieredCompilation"] = "0" };
+    private static readonly IReadOnlyDictionary<string, string> NoEnvironment = new Dictionary<string, string>();
 
     /// <summary>Warm-up before every run after a back end's first: its workers sat idle while the others ran.</summary>
     private const int RewarmSeconds = 1;
@@ -24,7 +21,7 @@ internal static class BenchMode
     public static async Task<int> RunAsync(LauncherOptions options, CancellationToken cancellationToken)
     {
         Console.WriteLine($"bench: {options.Workers} HelloWeb workers per back end on {Environment.ProcessorCount} cores, " +
-            "every back end's workers up for the whole run; workers without tiered compilation; " +
+            "every back end's workers up for the whole run; " +
             $"per back end: {options.WarmupSeconds} s warm-up before its first run, {Math.Min(RewarmSeconds, options.WarmupSeconds)} s before each later one, " +
             $"then {Wrk.CommandLine(options.Threads, options.Connections, options.DurationSeconds, $"http://{options.Host}:PORT/")}");
 
@@ -82,10 +79,10 @@ internal static class BenchMode
     {
         var (arguments, environment) = backend switch
         {
-            "cyberdb" => (CyberDbWiring.Arguments(database!), CyberDbWiring.Environment(database!).Concat(SteadyState).ToDictionary()),
-            "cyberdb-uncached" => ([.. CyberDbWiring.Arguments(database!), "--CyberDb:ReadCache", "false"], CyberDbWiring.Environment(database!).Concat(SteadyState).ToDictionary()),
-            "redis" => (["--Redis", redis!.Configuration], SteadyState),
-            _ => ((IReadOnlyList<string>)[], SteadyState),
+            "cyberdb" => (CyberDbWiring.Arguments(database!), CyberDbWiring.Environment(database!)),
+            "cyberdb-uncached" => ([.. CyberDbWiring.Arguments(database!), "--CyberDb:ReadCache", "false"], CyberDbWiring.Environment(database!)),
+            "redis" => (["--Redis", redis!.Configuration], NoEnvironment),
+            _ => ((IReadOnlyList<string>)[], NoEnvironment),
         };
         var port = FreePort.Pick(options.Host);
         var workerBackend = backend == "cyberdb-uncached" ? "cyberdb" : backend; // the same worker, its read cache turned off
