@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Globalization;
 
 namespace HelloWeb.Launcher;
@@ -13,16 +14,15 @@ namespace HelloWeb.Launcher;
 /// </summary>
 internal static class BenchMode
 {
-    private static readonly IReadOnlyDictionary<string, string> NoEnvironment = new Dictionary<string, string>();
-
     /// <summary>Warm-up before every run after a back end's first: its workers sat idle while the others ran.</summary>
     private const int RewarmSeconds = 1;
 
     public static async Task<int> RunAsync(LauncherOptions options, CancellationToken cancellationToken)
     {
+        var rewarmSeconds = Math.Min(RewarmSeconds, options.WarmupSeconds);
         Console.WriteLine($"bench: {options.Workers} HelloWeb workers per back end on {Environment.ProcessorCount} cores, " +
             "every back end's workers up for the whole run; " +
-            $"per back end: {options.WarmupSeconds} s warm-up before its first run, {Math.Min(RewarmSeconds, options.WarmupSeconds)} s before each later one, " +
+            $"per back end: {options.WarmupSeconds} s warm-up before its first run, {rewarmSeconds} s before each later one, " +
             $"then {Wrk.CommandLine(options.Threads, options.Connections, options.DurationSeconds, $"http://{options.Host}:PORT/")}");
 
         using var database = options.Backends.Any(b => b.StartsWith("cyberdb", StringComparison.Ordinal))
@@ -51,7 +51,7 @@ internal static class BenchMode
                 var results = new List<BenchRun>();
                 foreach (var target in order)
                 {
-                    results.Add(await MeasureAsync(options, target, round == 0 ? options.WarmupSeconds : Math.Min(RewarmSeconds, options.WarmupSeconds), cancellationToken));
+                    results.Add(await MeasureAsync(options, target, round == 0 ? options.WarmupSeconds : rewarmSeconds, cancellationToken));
                 }
 
                 PrintTable(results);
@@ -81,8 +81,8 @@ internal static class BenchMode
         {
             "cyberdb" => (CyberDbWiring.Arguments(database!), CyberDbWiring.Environment(database!)),
             "cyberdb-uncached" => ([.. CyberDbWiring.Arguments(database!), "--CyberDb:ReadCache", "false"], CyberDbWiring.Environment(database!)),
-            "redis" => (["--Redis", redis!.Configuration], NoEnvironment),
-            _ => ((IReadOnlyList<string>)[], NoEnvironment),
+            "redis" => (["--Redis", redis!.Configuration], ReadOnlyDictionary<string, string>.Empty),
+            _ => ((IReadOnlyList<string>)[], ReadOnlyDictionary<string, string>.Empty),
         };
         var port = FreePort.Pick(options.Host);
         var workerBackend = backend == "cyberdb-uncached" ? "cyberdb" : backend; // the same worker, its read cache turned off
